@@ -1,0 +1,1 @@
+"""Agent Platform: build AI agents as graphs, run them on workers, publish them."""

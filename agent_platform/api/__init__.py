@@ -1,0 +1,1 @@
+"""REST API (FastAPI), mounted into the Reflex backend through ``api_transformer``."""

@@ -1,0 +1,36 @@
+"""The FastAPI application: ``/api/v1/...`` routers and OpenAPI at ``/api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from agent_platform.api import errors
+
+# Routes reachable without a principal. Everything else must depend on ``deps.principal``;
+# tests/api/test_route_policy.py fails when a route is neither.
+PUBLIC_ROUTES: set[tuple[str, str]] = {
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/openapi.json"),
+}
+
+health = APIRouter()
+
+
+@health.get("/api/v1/health")
+def get_health() -> dict[str, str]:
+    """Liveness probe: ``{"status": "ok"}``."""
+    return {"status": "ok"}
+
+
+def create_api() -> FastAPI:
+    """Build the API with every router and the error envelope installed."""
+    api = FastAPI(
+        title="Agent Platform API",
+        version="1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    errors.install(api)
+    api.include_router(health)
+    return api

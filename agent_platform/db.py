@@ -1,0 +1,34 @@
+"""The SQLModel engine and the session context manager.
+
+The engine is created lazily on first use, so importing this module never connects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from sqlmodel import Session, create_engine
+
+from agent_platform.settings import get_settings
+
+
+@lru_cache
+def get_engine() -> Engine:
+    """The process-wide engine (a pool of psycopg 3 connections)."""
+    settings = get_settings()
+    return create_engine(settings.sqlalchemy_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits on success and rolls back on any exception."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

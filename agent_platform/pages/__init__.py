@@ -1,0 +1,1 @@
+"""Page functions, one module per route group."""

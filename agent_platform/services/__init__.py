@@ -1,0 +1,1 @@
+"""Domain logic: keyword-only functions taking a session. Authorisation lives here."""

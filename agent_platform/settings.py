@@ -1,0 +1,114 @@
+"""One typed Settings object; nothing else in the platform reads ``os.environ``.
+
+Values come from environment variables (nested groups use ``__``, e.g. ``SMTP__HOST``) and an
+optional ``.env`` file. ``DATABASE_URL`` and ``REDIS_URL`` are top-level: when unset, ``make run``
+starts embedded servers under ``data_dir`` and passes their URLs to every process it starts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+_PLACEHOLDER = "change-me-in-production"
+
+
+class SmtpSettings(BaseModel):
+    """Outgoing mail. In development ``make run`` starts a sink on ``127.0.0.1:8025``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8025
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
+    sender: str = "Agent Platform <no-reply@agent-platform.local>"
+
+
+class SecuritySettings(BaseModel):
+    """Secrets and session policy."""
+
+    secret_key: SecretStr = SecretStr(_PLACEHOLDER)
+    session_days: int = 14
+    session_cookie: str = "ap_session"
+    cookie_secure: bool = False
+    login_attempts_per_15_min: int = 10
+    password_reset_minutes: int = 60
+    invitation_days: int = 7
+
+
+class Settings(BaseSettings):
+    """Everything the platform can be configured with.
+
+    Raises:
+        ValueError: in ``production`` when a secret still has its placeholder value.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=ROOT_DIR / ".env", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = ROOT_DIR / ".data"
+    base_url: str = "http://localhost:3000"
+    api_url: str | None = None
+    frontend_port: int = 3000
+    backend_port: int = 8000
+    worker_processes: int = 1
+    worker_threads: int = 4
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.environment == "production":
+            if self.security.secret_key.get_secret_value() == _PLACEHOLDER:
+                raise ValueError("SECURITY__SECRET_KEY must be set in production")
+            if not self.database_url or not self.redis_url:
+                raise ValueError("DATABASE_URL and REDIS_URL must be set in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver, e.g. ``postgresql+psycopg://...``.
+
+        Raises:
+            RuntimeError: when no database URL is configured.
+        """
+        if not self.database_url:
+            raise RuntimeError(
+                "DATABASE_URL is not set: start the platform with `make run` (embedded "
+                "PostgreSQL) or export DATABASE_URL=postgresql://user:pass@host/db"
+            )
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def public_api_url(self) -> str:
+        """Where browsers reach the backend (REST API, websocket)."""
+        return self.api_url or self.base_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    """This process's environment plus ``overrides``, for the processes ``make run`` starts."""
+    import os
+
+    env = dict(os.environ)
+    env.update(overrides)
+    return env

@@ -1,0 +1,1 @@
+"""Reflex states: thin adapters over services, one module per feature."""

@@ -1,0 +1,21 @@
+"""Reflex configuration, built from ``agent_platform.settings`` only."""
+
+import reflex as rx
+
+from agent_platform.settings import get_settings
+
+_settings = get_settings()
+
+config = rx.Config(
+    app_name="agent_platform",
+    frontend_port=_settings.frontend_port,
+    backend_port=_settings.backend_port,
+    deploy_url=_settings.base_url,
+    api_url=_settings.public_api_url,
+    redis_url=_settings.redis_url,
+    state_manager_mode="redis" if _settings.redis_url else "memory",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    cors_allowed_origins=_settings.cors_allowed_origins or [_settings.base_url],
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

@@ -1,0 +1,1 @@
+"""Dramatiq actors, grouped by domain. ``workers.main`` is the worker entry point."""
