@@ -15,7 +15,6 @@ from agent_platform.db import session_scope
 from agent_platform.services import auth
 from agent_platform.services.errors import Unauthenticated
 from agent_platform.services.permissions import Principal
-from agent_platform.settings import get_settings
 
 
 def db_session() -> Iterator[Session]:
@@ -30,13 +29,17 @@ def client_ip(request: Request) -> str:
 
 
 def credential_from(request: Request) -> str | None:
-    """The bearer secret: ``Authorization: Bearer``, ``X-API-Key`` or the session cookie."""
+    """The bearer secret from ``Authorization: Bearer`` or ``X-API-Key``.
+
+    The browser's session cookie is deliberately not accepted here, so no cross-site form can
+    act through the API with it (the Reflex UI calls services directly).
+    """
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     if api_key := request.headers.get("x-api-key"):
         return api_key.strip()
-    return request.cookies.get(get_settings().security.session_cookie)
+    return None
 
 
 def principal(request: Request, session: Session = Depends(db_session)) -> Principal:
