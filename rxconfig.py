@@ -1,6 +1,7 @@
 """Reflex configuration, built from ``agent_platform.settings`` only."""
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 from agent_platform.settings import get_settings
 
@@ -9,7 +10,7 @@ _settings = get_settings()
 config = rx.Config(
     app_name="agent_platform",
     frontend_port=_settings.frontend_port,
-    backend_port=_settings.backend_port,
+    backend_port=_settings.frontend_port,  # prod serves frontend and backend on one port
     deploy_url=_settings.base_url,
     api_url=_settings.public_api_url,
     redis_url=_settings.redis_url,
@@ -17,5 +18,5 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     cors_allowed_origins=_settings.cors_allowed_origins or [_settings.base_url],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[SitemapPlugin],
 )

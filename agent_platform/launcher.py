@@ -205,7 +205,7 @@ def run() -> int:
     finally:
         _stop(procs)
         for handle in handles:
-            stop = getattr(handle, "stop", None) or getattr(handle, "cleanup", None)
+            stop = getattr(handle, "cleanup", None) or getattr(handle, "stop", None)
             if stop:
                 stop()
 
