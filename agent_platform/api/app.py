@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from agent_platform.api import errors
+from agent_platform.api import errors, web_session
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
 PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/auth/web/session"),
+    ("GET", "/api/v1/auth/web/logout"),
 }
 
 health = APIRouter()
@@ -33,4 +35,5 @@ def create_api() -> FastAPI:
     )
     errors.install(api)
     api.include_router(health)
+    api.include_router(web_session.router)
     return api

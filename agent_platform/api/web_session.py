@@ -1,0 +1,45 @@
+"""Browser session cookie: set from a one-time login code, cleared at logout.
+
+The Reflex UI logs in through ``services.auth`` and then navigates the browser here, so the
+session token ends up only in an HttpOnly cookie that JavaScript cannot read.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
+
+from agent_platform.services import auth
+from agent_platform.settings import get_settings
+
+router = APIRouter()
+
+
+def safe_next(path: str | None) -> str:
+    """``path`` if it is a same-site absolute path, else ``/agents`` (no open redirects)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/agents"
+    return path
+
+
+@router.get("/api/v1/auth/web/session", include_in_schema=False)
+def set_session_cookie(code: str = "", next: str = "/agents") -> RedirectResponse:  # noqa: A002
+    """Swap a one-time login code for the HttpOnly session cookie, then go to ``next``."""
+    settings = get_settings()
+    token = auth.redeem_login_code(code) if code else None
+    if token is None:
+        return RedirectResponse("/login?error=expired", status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        settings.security.session_cookie, token, max_age=settings.security.session_days * 86400,
+        httponly=True, samesite="lax", secure=settings.security.cookie_secure, path="/",
+    )
+    return response
+
+
+@router.get("/api/v1/auth/web/logout", include_in_schema=False)
+def clear_session_cookie() -> RedirectResponse:
+    """Clear the session cookie (the session row was already revoked) and go to log-in."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(get_settings().security.session_cookie, path="/")
+    return response
