@@ -281,3 +281,113 @@ class Retriever(Protocol):
     ) -> list[RetrievedChunk]:
         """Top ``top_k`` chunks for ``query``; ``mode`` is vector, full_text or hybrid."""
         ...
+
+
+# ------------------------------------------------------------------------------ steps & events
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A completed step, as stored and as replayed.
+
+    Attributes:
+        step_key: deterministic key, e.g. ``"llm_1"``, ``"loop_1[3]/http_2"``,
+            ``"agent_1/tool[2]:search"``.
+        output: the step's JSON output.
+        handle: the output handle the step chose (branching nodes), else ``None``.
+        cost_usd: US dollars.
+        parent_key: set on sub-steps (an agent's model turns and tool calls). Their usage is a
+            breakdown of the parent's, which already includes it: sum top-level steps only.
+    """
+
+    step_key: str
+    node_id: str
+    node_type: str
+    output: Any = None
+    handle: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    model: str | None = None
+    logs: tuple[str, ...] = ()
+    parent_key: str | None = None
+
+
+@runtime_checkable
+class StepStore(Protocol):
+    """Durable record of a run's steps (Postgres in production); the basis of replay.
+
+    Before executing a step the runner calls :meth:`completed`; a record found there is reused
+    without running the node again, so a redelivered or resumed run never repeats a completed
+    side effect. ``attempt`` counts from 1. ``duration_ms`` is wall time in milliseconds.
+    """
+
+    async def completed(self, step_key: str) -> StepRecord | None:
+        """The succeeded step with this key, or ``None``."""
+        ...
+
+    async def step_started(
+        self, *, step_key: str, node_id: str, node_type: str, attempt: int, inputs: dict[str, Any]
+    ) -> None:
+        """A step attempt began; ``inputs`` are the outputs of its direct predecessors."""
+        ...
+
+    async def step_succeeded(self, record: StepRecord, *, duration_ms: int, attempt: int) -> None:
+        """The step attempt succeeded with ``record`` (later returned by :meth:`completed`)."""
+        ...
+
+    async def step_failed(
+        self,
+        *,
+        step_key: str,
+        node_id: str,
+        error: str,
+        transient: bool,
+        duration_ms: int,
+        attempt: int,
+    ) -> None:
+        """The step attempt failed (it may be retried if ``transient``)."""
+        ...
+
+    async def step_skipped(self, *, step_key: str, node_id: str) -> None:
+        """The step is on a branch that was not taken; it did not run."""
+        ...
+
+    async def step_paused(self, *, step_key: str, node_id: str, payload: Any) -> None:
+        """The step waits for a person (approval); the run pauses."""
+        ...
+
+    async def is_cancelled(self) -> bool:
+        """Whether the run was cancelled; checked between steps."""
+        ...
+
+
+RunEventType = Literal[
+    "step_started",
+    "step_completed",
+    "step_failed",
+    "step_retrying",
+    "step_skipped",
+    "waiting_approval",
+    "token",
+    "run_finished",
+]
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """A progress event for live views; ``data`` is JSON (``token``: ``{"text": delta}``)."""
+
+    type: RunEventType
+    step_key: str | None = None
+    node_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Receives run events (e.g. to Redis pub/sub for the canvas). Must not raise."""
+
+    async def emit(self, event: RunEvent) -> None:
+        """Publish one event."""
+        ...

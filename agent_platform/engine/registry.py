@@ -1,0 +1,47 @@
+"""The node type catalogue: lookup by type name and the JSON the builder renders forms from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import agent_platform.engine.nodes  # noqa: F401 - registers every node type
+from agent_platform.engine.nodes.base import Node, registered_types
+
+
+def get_node_type(node_type: str) -> type[Node[Any]] | None:
+    """The node class registered as ``node_type``, or ``None``."""
+    return registered_types().get(node_type)
+
+
+def all_node_types() -> list[type[Node[Any]]]:
+    """Every registered node class, sorted by category then type."""
+    return sorted(registered_types().values(), key=lambda cls: (cls.category, cls.type))
+
+
+def describe(cls: type[Node[Any]]) -> dict[str, Any]:
+    """One catalogue entry (JSON-serialisable).
+
+    Keys: ``type``, ``version``, ``display_name``, ``category``, ``icon``, ``description``,
+    ``has_input`` (false for triggers), ``handles`` (for the default config),
+    ``dynamic_handles`` (handles follow the config, e.g. switch cases), ``config_schema``
+    (JSON schema) and ``default_config``.
+    """
+    default = cls.parse_config(cls.example_config)
+    return {
+        "type": cls.type,
+        "version": cls.version,
+        "display_name": cls.display_name,
+        "category": cls.category,
+        "icon": cls.icon,
+        "description": cls.description,
+        "has_input": cls.category != "trigger",
+        "handles": [{"id": h.id, "label": h.label} for h in cls.output_handles(default)],
+        "dynamic_handles": cls.dynamic_handles,
+        "config_schema": cls.config_model.model_json_schema(),
+        "default_config": default.model_dump(mode="json"),
+    }
+
+
+def node_types_schema() -> list[dict[str, Any]]:
+    """The whole catalogue, served at ``GET /api/v1/node-types``."""
+    return [describe(cls) for cls in all_node_types()]

@@ -1,0 +1,181 @@
+"""The runner: executes a validated graph, replaying completed steps from a ``StepStore``.
+
+Usage::
+
+    runner = Runner(graph_doc, services=Services(llm=..., http=...), step_store=store,
+                    events=sink, hooks=[MeteringHook()], time_limit_s=300)
+    outcome = await runner.run({"message": "hi"})
+
+A paused run (an approval without a decision) returns ``status="paused"``; calling
+``run`` again with the same inputs and store resumes it: completed steps are replayed from the
+store without running their nodes, and the approval node reads its decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from agent_platform.engine.events import NullEventSink
+from agent_platform.engine.graph import GraphDocument
+from agent_platform.engine.hooks import RunnerHook
+from agent_platform.engine.memory import InMemoryStepStore
+from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.protocols import EventSink, RunEvent, StepStore
+from agent_platform.engine.registry import get_node_type
+from agent_platform.engine.scheduler import ScopeResult, ScopeRunner
+from agent_platform.engine.steps import RunState
+from agent_platform.engine.topology import Topology
+from agent_platform.engine.validation import InvalidGraphError, validate_graph
+
+RunStatus = Literal["succeeded", "failed", "paused", "cancelled"]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run invocation ended.
+
+    Attributes:
+        output: the output node's value (the first output node, in document order, that ran).
+        error: why it failed, for people.
+        failed_step_key: the step that failed, if one did.
+        waiting_step_keys: steps waiting for a decision when paused.
+        input_tokens, output_tokens, cost_usd: totals of the run's top-level steps,
+            replayed ones included; cost in US dollars.
+        duration_ms: wall time of this invocation in milliseconds.
+    """
+
+    status: RunStatus
+    output: Any = None
+    error: str | None = None
+    failed_step_key: str | None = None
+    waiting_step_keys: tuple[str, ...] = ()
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    duration_ms: int = 0
+
+
+class Runner:
+    """Runs one graph. Construct once per graph; ``run`` may be called per run/resume.
+
+    Args:
+        graph: a graph document (dict as saved by the canvas, or ``GraphDocument``).
+        services: the ports nodes may use; missing ones fail the nodes that need them.
+        step_store: durable step records (default: a fresh in-memory store per runner).
+        events: progress events (default: discarded).
+        hooks: runner layers, called in order.
+        time_limit_s: wall-clock limit per ``run`` call in seconds (``None``: no limit).
+        token_batch_chars: streamed text is sent in events of about this many characters.
+
+    Raises:
+        InvalidGraphError: the graph has problems (``validate_graph`` lists them).
+    """
+
+    def __init__(
+        self,
+        graph: Mapping[str, Any] | GraphDocument,
+        *,
+        services: Services | None = None,
+        step_store: StepStore | None = None,
+        events: EventSink | None = None,
+        hooks: Sequence[RunnerHook] = (),
+        time_limit_s: float | None = 300.0,
+        token_batch_chars: int = 64,
+    ) -> None:
+        raw = graph.model_dump() if isinstance(graph, GraphDocument) else dict(graph)
+        problems = validate_graph(raw)
+        if problems:
+            raise InvalidGraphError(problems)
+        self.graph = GraphDocument.model_validate(raw)
+        self.classes = {n.id: get_node_type(n.type) for n in self.graph.nodes}
+        self.configs = {n.id: self.classes[n.id].parse_config(n.data) for n in self.graph.nodes}
+        handles = {
+            node_id: [h.id for h in cls.output_handles(self.configs[node_id])]
+            for node_id, cls in self.classes.items()
+        }
+        self.topology = Topology(self.graph, handles)
+        self.services = services or Services()
+        self.step_store = step_store or InMemoryStepStore()
+        self.events = events or NullEventSink()
+        self.hooks = list(hooks)
+        self.time_limit_s = time_limit_s
+        self.token_batch_chars = token_batch_chars
+
+    async def run(
+        self, inputs: Mapping[str, Any] | None = None, *, trigger_id: str | None = None
+    ) -> RunOutcome:
+        """Run (or resume) the graph with ``inputs``.
+
+        Args:
+            inputs: the run inputs, available as ``{{inputs.x}}`` and as the trigger's output.
+            trigger_id: start from this trigger only (others are skipped); default: all.
+
+        Returns:
+            The outcome; node failures are reported there, not raised.
+        """
+        inputs = dict(inputs or {})
+        state = RunState(
+            topology=self.topology,
+            configs=self.configs,
+            classes=self.classes,
+            services=self.services,
+            store=self.step_store,
+            events=self.events,
+            hooks=self.hooks,
+            inputs=inputs,
+            token_batch_chars=self.token_batch_chars,
+        )
+        for hook in self.hooks:
+            await hook.before_run(inputs=inputs)
+        started = time.monotonic()
+        skip = frozenset(
+            n.id for n in self.graph.nodes if n.type == "trigger" and trigger_id not in (None, n.id)
+        )
+        try:
+            async with asyncio.timeout(self.time_limit_s):
+                scope = ScopeRunner(state, None, "", {"inputs": inputs}, skip=skip)
+                result = await scope.execute()
+            outcome = self._outcome(result, state, started)
+        except TimeoutError:
+            limit = f"{self.time_limit_s:g}"
+            error = f"The run took longer than its time limit of {limit} seconds and was stopped."
+            outcome = self._outcome(ScopeResult("failed", error=error), state, started)
+        await self.events.emit(RunEvent("run_finished", data=_event_data(outcome)))
+        for hook in self.hooks:
+            await hook.after_run(outcome)
+        return outcome
+
+    def _outcome(self, result: ScopeResult, state: RunState, started: float) -> RunOutcome:
+        output = next(
+            (
+                result.outputs[n.id]
+                for n in self.graph.nodes
+                if n.type == "output" and n.id in result.outputs
+            ),
+            None,
+        )
+        return RunOutcome(
+            status=result.status,
+            output=output if result.status == "succeeded" else None,
+            error=result.error,
+            failed_step_key=result.failed_step_key,
+            waiting_step_keys=tuple(result.paused_step_keys),
+            input_tokens=state.usage.input_tokens,
+            output_tokens=state.usage.output_tokens,
+            cost_usd=state.usage.cost_usd,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+
+
+def _event_data(outcome: RunOutcome) -> dict[str, Any]:
+    return {
+        "status": outcome.status,
+        "error": outcome.error,
+        "failed_step_key": outcome.failed_step_key,
+        "waiting_step_keys": list(outcome.waiting_step_keys),
+        "cost_usd": outcome.cost_usd,
+    }

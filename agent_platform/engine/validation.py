@@ -1,0 +1,187 @@
+"""Graph validation: every problem at once, in words a builder understands.
+
+``validate_graph`` never raises on bad input; it returns a list of :class:`Problem` (empty when
+the graph can run). The canvas highlights ``node_id``/``edge_id`` and shows ``message``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent_platform.engine.graph import GraphDocument
+from agent_platform.engine.nodes.base import NodeConfig
+from agent_platform.engine.registry import get_node_type
+from agent_platform.engine.topology import Topology, find_cycles
+from agent_platform.engine.validation_refs import RUN_INPUTS, template_problems
+
+_NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a graph.
+
+    Attributes:
+        code: stable machine name, e.g. ``unknown_node_type``, ``invalid_config``, ``cycle``.
+        message: a sentence for the builder.
+        field: for config problems, the dotted path inside the node's config.
+    """
+
+    node_id: str | None
+    edge_id: str | None
+    code: str
+    message: str
+    field: str | None = None
+
+
+class InvalidGraphError(ValueError):
+    """Raised when running a graph that has problems; ``problems`` lists them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems[:5]))
+        self.problems = problems
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _parse_document(doc: Any) -> tuple[GraphDocument | None, list[Problem]]:
+    if not isinstance(doc, dict):
+        return None, [Problem(None, None, "malformed_document", "The graph must be an object.")]
+    try:
+        return GraphDocument.model_validate(doc), []
+    except ValidationError as exc:
+        return None, [
+            Problem(None, None, "malformed_document", f"{_loc(e['loc'])}: {e['msg']}")
+            for e in exc.errors()
+        ]
+
+
+def _identity_problems(graph: GraphDocument) -> list[Problem]:
+    problems, seen_nodes, seen_edges = [], set(), set()
+    for node in graph.nodes:
+        if node.id in seen_nodes:
+            problems.append(
+                Problem(node.id, None, "duplicate_node_id", f"Two nodes are called '{node.id}'.")
+            )  # noqa: E501
+        elif not _NODE_ID.match(node.id) or node.id == RUN_INPUTS:
+            msg = (
+                f"Node id '{node.id}' must start with a letter, use only letters, digits and _,"
+                f" and not be '{RUN_INPUTS}'."
+            )
+            problems.append(Problem(node.id, None, "invalid_node_id", msg))
+        seen_nodes.add(node.id)
+    for edge in graph.edges:
+        if edge.id in seen_edges:
+            problems.append(
+                Problem(
+                    None, edge.id, "duplicate_edge_id", f"Two connections are called '{edge.id}'."
+                )
+            )  # noqa: E501
+        seen_edges.add(edge.id)
+    return problems
+
+
+def _config_problems(graph: GraphDocument) -> tuple[dict[str, NodeConfig], list[Problem]]:
+    configs: dict[str, NodeConfig] = {}
+    problems = []
+    for node in graph.nodes:
+        cls = get_node_type(node.type)
+        if cls is None:
+            msg = f"'{node.id}' has an unknown node type '{node.type}'."
+            problems.append(Problem(node.id, None, "unknown_node_type", msg))
+            continue
+        try:
+            configs[node.id] = cls.parse_config(node.data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                path = _loc(err["loc"])
+                where = f" (field '{path}')" if path else ""
+                msg = f"{cls.display_name} '{node.id}'{where}: {err['msg']}."
+                problems.append(Problem(node.id, None, "invalid_config", msg, field=path or None))
+    return configs, problems
+
+
+def _handles(graph: GraphDocument, configs: dict[str, NodeConfig]) -> dict[str, list[str]]:
+    handles = {}
+    for node in graph.nodes:
+        cls = get_node_type(node.type)
+        if cls is not None and node.id in configs:
+            handles[node.id] = [h.id for h in cls.output_handles(configs[node.id])]
+    return handles
+
+
+def _edge_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
+    problems = []
+    for edge in graph.edges:
+        missing = [end for end in (edge.source, edge.target) if end not in topo.nodes]
+        if missing:
+            msg = f"A connection points at '{missing[0]}', which does not exist."
+            problems.append(Problem(None, edge.id, "dangling_edge", msg))
+            continue
+        declared = topo.handles.get(edge.source)
+        if declared is None:
+            continue  # the source's own problem is reported already
+        handle = topo.handle_of(edge)
+        if handle not in declared:
+            shown = ", ".join(declared) or "none"
+            msg = (
+                f"The connection from '{edge.source}' leaves from output "
+                f"'{edge.sourceHandle}', which it does not have (outputs: {shown})."
+            )
+            problems.append(Problem(edge.source, edge.id, "unknown_handle", msg))
+    return problems
+
+
+def _structure_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
+    problems = []
+    triggers = [n.id for n in graph.nodes if n.type == "trigger"]
+    if not triggers:
+        problems.append(Problem(None, None, "no_trigger", "The graph needs a trigger to start."))
+    if not any(n.type == "output" for n in graph.nodes):
+        problems.append(Problem(None, None, "no_output", "The graph needs an output node."))
+    reachable = topo.reachable_from(triggers)
+    for node in graph.nodes:
+        incoming = topo.in_edges[node.id]
+        if node.type == "trigger" and incoming:
+            msg = f"Trigger '{node.id}' starts the run, so nothing can connect into it."
+            problems.append(Problem(node.id, incoming[0].id, "trigger_has_input", msg))
+        elif node.type != "trigger" and not incoming:
+            msg = f"'{node.id}' has no incoming connection, so it would never run."
+            problems.append(Problem(node.id, None, "missing_input", msg))
+        elif triggers and node.id not in reachable:
+            msg = f"'{node.id}' cannot be reached from any trigger."
+            problems.append(Problem(node.id, None, "unreachable", msg))
+    for group in find_cycles(topo.nodes, topo.forward_edges()):
+        msg = f"These steps form a cycle: {', '.join(group)}. Use a loop node to repeat steps."
+        problems.append(Problem(group[0], None, "cycle", msg))
+    for loop_id, body in topo.loop_bodies.items():
+        for edge in topo.edges:
+            if edge.target in body and edge.source not in body and edge.source != loop_id:
+                msg = (
+                    f"'{edge.source}' connects into the body of loop '{loop_id}'; only the loop "
+                    "itself can start its body."
+                )
+                problems.append(Problem(edge.target, edge.id, "loop_body_entry", msg))
+    return problems
+
+
+def validate_graph(doc: Any) -> list[Problem]:
+    """Every problem in ``doc`` (a graph document as saved by the canvas); empty if valid."""
+    graph, problems = _parse_document(doc)
+    if graph is None:
+        return problems
+    problems += _identity_problems(graph)
+    configs, config_problems = _config_problems(graph)
+    problems += config_problems
+    topo = Topology(graph, _handles(graph, configs))
+    problems += _edge_problems(graph, topo)
+    problems += _structure_problems(graph, topo)
+    for node_id, code, message in template_problems(graph, topo):
+        problems.append(Problem(node_id, None, code, message))
+    return problems
