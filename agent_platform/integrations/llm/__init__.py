@@ -1,0 +1,27 @@
+"""LLM adapters behind the engine's ``LLMClient`` port; ``LLMRouter`` is the entry point."""
+
+from agent_platform.integrations.llm.anthropic_client import AnthropicChatClient
+from agent_platform.integrations.llm.base import ModelPrice, PriceTable, RetryPolicy, split_model
+from agent_platform.integrations.llm.offline import (
+    OfflineLLM,
+    OfflineLLMResponse,
+    TextEmbedder,
+    hashed_embedder,
+)
+from agent_platform.integrations.llm.openai_client import OpenAIChatClient
+from agent_platform.integrations.llm.router import KeyLookup, LLMRouter
+
+__all__ = [
+    "AnthropicChatClient",
+    "KeyLookup",
+    "LLMRouter",
+    "ModelPrice",
+    "OfflineLLM",
+    "OfflineLLMResponse",
+    "OpenAIChatClient",
+    "PriceTable",
+    "RetryPolicy",
+    "TextEmbedder",
+    "hashed_embedder",
+    "split_model",
+]

@@ -1,0 +1,145 @@
+"""``LLMRouter``: one ``LLMClient`` that dispatches ``"provider:model"`` to the right adapter."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from agent_platform.engine.protocols import (
+    Category,
+    Classification,
+    LLMClient,
+    LLMRequest,
+    LLMResponse,
+    PermanentError,
+    TokenCallback,
+)
+from agent_platform.integrations.llm.anthropic_client import (
+    ANTHROPIC_BASE_URL,
+    AnthropicChatClient,
+)
+from agent_platform.integrations.llm.base import PriceTable, RetryPolicy, split_model
+from agent_platform.integrations.llm.offline import OfflineLLM
+from agent_platform.integrations.llm.openai_client import OPENAI_BASE_URL, OpenAIChatClient
+
+KeyLookup = Callable[[str, str | None], Awaitable[dict[str, Any] | None]]
+"""``(provider, credential_id) -> {"api_key": ..., "base_url": ...} | None`` for the org."""
+UrlCheck = Callable[[str], Awaitable[Any]]
+
+
+class LLMRouter:
+    """Routes requests by provider prefix; keys come from ``key_lookup`` per call.
+
+    Offline is used only for ``offline:*`` models: a real model without a key is an error,
+    never a silent downgrade.
+
+    Args:
+        key_lookup: async ``(provider, credential_id) -> dict | None`` (the org's vault).
+        prices: per-model price overrides (``{"openai:gpt-4o": [2.5, 10.0]}``).
+        base_urls: platform-configured endpoints for ``openai``/``anthropic`` (tests point
+            these at local wire servers). Tenant credentials cannot change them.
+        compat_url_check: awaited with a compat credential's ``base_url`` before use, e.g.
+            ``EgressGuard(...).check_url``; raise to refuse. ``None`` trusts the URL.
+        max_clients: SDK clients (connection pools) kept per (provider, key, URL).
+    """
+
+    def __init__(
+        self,
+        *,
+        key_lookup: KeyLookup | None = None,
+        prices: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        timeout_s: float = 60.0,
+        base_urls: Mapping[str, str] | None = None,
+        offline: LLMClient | None = None,
+        compat_url_check: UrlCheck | None = None,
+        max_clients: int = 32,
+    ) -> None:
+        self._lookup = key_lookup
+        self._prices = PriceTable(prices)
+        self._retry = retry or RetryPolicy()
+        self._timeout = timeout_s
+        self._urls = {
+            "openai": OPENAI_BASE_URL,
+            "anthropic": ANTHROPIC_BASE_URL,
+            **dict(base_urls or {}),
+        }
+        self._offline = offline or OfflineLLM()
+        self._check = compat_url_check
+        self._clients: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+        self._max = max_clients
+
+    async def complete(
+        self, request: LLMRequest, *, on_token: TokenCallback | None = None
+    ) -> LLMResponse:
+        """Complete with the provider named in ``request.model``.
+
+        Raises:
+            PermanentError: unknown provider, missing key, or the provider's permanent errors.
+            TransientError: the provider's transient errors after retries.
+        """
+        client = await self._client(request.model, request.credential_id)
+        return await client.complete(request, on_token=on_token)
+
+    async def classify(
+        self,
+        *,
+        model: str,
+        text: str,
+        categories: tuple[Category, ...],
+        credential_id: str | None = None,
+    ) -> Classification:
+        """Classify with the provider named in ``model``."""
+        client = await self._client(model, credential_id)
+        return await client.classify(
+            model=model, text=text, categories=categories, credential_id=credential_id
+        )
+
+    async def aclose(self) -> None:
+        """Close every cached SDK client."""
+        clients, self._clients = list(self._clients.values()), OrderedDict()
+        for client in clients:
+            await client.aclose()
+
+    async def _client(self, model: str, credential_id: str | None) -> Any:
+        provider, _ = split_model(model)
+        if provider == "offline":
+            return self._offline
+        creds = (await self._lookup(provider, credential_id)) if self._lookup else None
+        creds = creds or {}
+        api_key = str(creds.get("api_key") or "")
+        if provider == "compat":
+            base_url = str(creds.get("base_url") or "")
+            if not base_url:
+                raise PermanentError(
+                    "No base URL configured for compat; add an OpenAI-compatible endpoint "
+                    "in Settings → Credentials"
+                )
+            if self._check is not None:
+                await self._check(base_url)
+            api_key = api_key or "not-needed"  # Ollama/LM Studio accept any key
+        else:
+            if not api_key:
+                raise PermanentError(
+                    f"No API key configured for {provider}; add one in Settings → Credentials"
+                )
+            base_url = self._urls[provider]
+        digest = hashlib.sha256(api_key.encode()).hexdigest()  # never keep keys as dict keys
+        cache_key = (provider, digest, base_url)
+        if cache_key in self._clients:
+            self._clients.move_to_end(cache_key)
+            return self._clients[cache_key]
+        client = self._build(provider, api_key, base_url)
+        self._clients[cache_key] = client
+        if len(self._clients) > self._max:
+            # Evicted clients are not closed: a concurrent call may still use them; GC frees them.
+            self._clients.popitem(last=False)
+        return client
+
+    def _build(self, provider: str, api_key: str, base_url: str) -> Any:
+        common = {"prices": self._prices, "retry": self._retry, "timeout_s": self._timeout}
+        if provider == "anthropic":
+            return AnthropicChatClient(api_key=api_key, base_url=base_url, **common)
+        return OpenAIChatClient(api_key=api_key, base_url=base_url, provider=provider, **common)
