@@ -39,6 +39,25 @@ class SecuritySettings(BaseModel):
     login_attempts_per_15_min: int = 10
     password_reset_minutes: int = 60
     invitation_days: int = 7
+    # Credential vault keys, "1:<base64 secret>,2:<base64 secret>"; the highest version encrypts.
+    # Unset in development/test: one key derived from ``secret_key``.
+    vault_keys: SecretStr | None = None
+
+
+class RuntimeSettings(BaseModel):
+    """How runs execute on the workers."""
+
+    run_time_limit_s: int = 600
+    # A worker that stops heartbeating for this long is presumed dead; its runs are redelivered.
+    heartbeat_timeout_s: int = 60
+    sweeper_interval_s: int = 30
+    code_timeout_s: float = 10.0
+    code_memory_mb: int = 256
+    # Hosts/CIDRs the egress guard lets through although private (e.g. an internal API).
+    egress_allow_hosts: list[str] = Field(default_factory=list)
+    # Base URLs for LLM vendors (tests point these at local wire-protocol servers).
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
 
 
 class Settings(BaseSettings):
@@ -65,12 +84,15 @@ class Settings(BaseSettings):
     cors_allowed_origins: list[str] = Field(default_factory=list)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment == "production":
             if self.security.secret_key.get_secret_value() == _PLACEHOLDER:
                 raise ValueError("SECURITY__SECRET_KEY must be set in production")
+            if self.security.vault_keys is None:
+                raise ValueError("SECURITY__VAULT_KEYS must be set in production")
             if not self.database_url or not self.redis_url:
                 raise ValueError("DATABASE_URL and REDIS_URL must be set in production")
         return self
