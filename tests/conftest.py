@@ -54,9 +54,12 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     procs = []
     handles = []
     database_url = os.environ.get("TEST_DATABASE_URL")
+    own_database = None
     if not database_url:
+        # One database per pytest process, so concurrent runs never share (or drop) a schema.
+        own_database = f"ap_test_{worker}_{os.getpid()}"
         server, database_url = launcher.start_embedded_postgres(
-            ROOT / ".data" / "test-pg", database=f"ap_test_{worker}"
+            ROOT / ".data" / "test-pg", database=own_database
         )
         handles.append(server)
     redis_url = os.environ.get("TEST_REDIS_URL")
@@ -83,6 +86,8 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
     yield env
     sink.stop()
+    if own_database:
+        _drop_database(database_url, own_database)
     for proc in procs:
         proc.terminate()
         proc.wait(timeout=10)
@@ -105,6 +110,17 @@ def _recreate_schema(database_url: str) -> None:
         conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     launcher_migrate = __import__("agent_platform.launcher", fromlist=["migrate"]).migrate
     launcher_migrate(database_url)
+
+
+def _drop_database(database_url: str, name: str) -> None:
+    import psycopg
+
+    from agent_platform.db import get_engine
+
+    get_engine().dispose()
+    admin_url = database_url.replace(f"/{name}?", "/postgres?")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

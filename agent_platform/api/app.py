@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from agent_platform.api import errors, web_session
+from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
+from agent_platform.api.v1 import auth as auth_routes
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
@@ -13,7 +15,13 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/auth/web/session"),
     ("GET", "/api/v1/auth/web/logout"),
+    ("POST", "/api/v1/auth/signup"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
 }
+
+ROUTERS = (auth_routes, me, org, members, invitations, teams, api_keys, audit_logs)
 
 health = APIRouter()
 
@@ -36,4 +44,6 @@ def create_api() -> FastAPI:
     errors.install(api)
     api.include_router(health)
     api.include_router(web_session.router)
+    for module in ROUTERS:
+        api.include_router(module.router)
     return api

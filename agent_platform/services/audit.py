@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from agent_platform.models.audit import AuditLog
-from agent_platform.services.permissions import Principal
+from agent_platform.services.pagination import Page, paginate
+from agent_platform.services.permissions import Permission, Principal
 
 
 def record(
@@ -44,3 +45,24 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def list_audit_logs(
+    session: Session, *, principal: Principal, cursor: str | None, limit: int | None = None
+) -> Page[AuditLog]:
+    """The principal's organization's audit log, newest first, one page at a time.
+
+    Args:
+        cursor: ``next_cursor`` from the previous page, or ``None`` for the newest entries.
+        limit: page size, 1..100 (default 20).
+
+    Returns:
+        ``Page[AuditLog]``; ``next_cursor`` is ``None`` on the last page.
+
+    Raises:
+        Forbidden: without ``VIEW_AUDIT_LOG``.
+        InvalidInput: bad cursor or limit.
+    """
+    principal.require(Permission.VIEW_AUDIT_LOG)
+    statement = select(AuditLog).where(AuditLog.org_id == principal.org_id)
+    return paginate(session, statement, model=AuditLog, cursor=cursor, limit=limit)

@@ -1,0 +1,1 @@
+"""REST API v1: one router module per resource, assembled by ``api.app.create_api``."""

@@ -1,0 +1,47 @@
+"""``/api/v1/me``: who the caller is, where, and which organizations they can switch to."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session
+
+from agent_platform.api import deps
+from agent_platform.api.v1.schemas import OrgOut, OrgSummaryOut, Out, UserOut
+from agent_platform.services import orgs
+from agent_platform.services.permissions import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["me"])
+
+
+class MeOut(Out):
+    """``user`` and ``role`` are ``null`` for an API key, which acts through ``scopes``."""
+
+    user: UserOut | None
+    org: OrgOut
+    role: str | None
+    orgs: list[OrgSummaryOut]
+    api_key_id: uuid.UUID | None
+    scopes: list[str]
+
+
+@router.get("/me")
+def get_me(
+    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
+) -> MeOut:
+    """The caller, their current organization and role, and all their organizations."""
+    org = orgs.get_org(session, principal=principal)
+    user = None
+    summaries: list[orgs.OrgSummary] = []
+    if principal.user_id is not None:
+        user = orgs.get_current_user(session, principal=principal)
+        summaries = orgs.list_my_orgs(session, user_id=user.id)
+    return MeOut(
+        user=UserOut.model_validate(user) if user else None,
+        org=OrgOut.model_validate(org),
+        role=principal.role.value if principal.role else None,
+        orgs=[OrgSummaryOut.model_validate(s) for s in summaries],
+        api_key_id=principal.api_key_id,
+        scopes=sorted(s.value for s in principal.scopes),
+    )

@@ -1,0 +1,65 @@
+"""Every UI route, declared once, and the URL builders pages and states share.
+
+This module imports nothing from the platform so any layer may use it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+HOME = "/"
+LOGIN = "/login"
+SIGNUP = "/signup"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+INVITE = "/invite"
+
+AGENTS = "/agents"
+AGENT_NEW = "/agents/new"  # the builder (a later issue)
+RUNS = "/runs"
+APPROVALS = "/approvals"
+KNOWLEDGE = "/knowledge"
+MARKETPLACE = "/marketplace"
+
+SETTINGS = "/settings"
+SETTINGS_ORG = "/settings/organization"
+SETTINGS_MEMBERS = "/settings/members"
+SETTINGS_TEAMS = "/settings/teams"
+SETTINGS_API_KEYS = "/settings/api-keys"
+SETTINGS_AUDIT = "/settings/audit-log"
+
+# Backend routes (FastAPI, served on the same port) that set and clear the session cookie.
+WEB_SESSION = "/api/v1/auth/web/session"
+WEB_LOGOUT = "/api/v1/auth/web/logout"
+
+DEFAULT_AFTER_LOGIN = AGENTS
+
+
+def safe_next(path: str | None) -> str:
+    """``path`` if it is a same-site absolute path, else the default page (no open redirects)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return DEFAULT_AFTER_LOGIN
+    if any(ord(ch) < 32 for ch in path):
+        return DEFAULT_AFTER_LOGIN
+    return path
+
+
+def with_query(path: str, **params: str) -> str:
+    """``path`` with the non-empty ``params`` URL-encoded as its query string."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"{path}?{query}" if query else path
+
+
+def login_url(next_path: str = "") -> str:
+    """The log-in page, returning to ``next_path`` afterwards."""
+    return with_query(LOGIN, next=safe_next(next_path) if next_path else "")
+
+
+def session_url(code: str, next_path: str = "") -> str:
+    """The backend route that swaps a one-time login ``code`` for the session cookie."""
+    return with_query(WEB_SESSION, code=code, next=safe_next(next_path))
+
+
+def invite_url(token: str) -> str:
+    """The invitation page for ``token``."""
+    return with_query(INVITE, token=token)
