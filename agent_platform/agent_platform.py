@@ -3,13 +3,22 @@
 import reflex as rx
 
 import workers.broker  # noqa: F401  (installs the Dramatiq broker services enqueue on)
+from agent_platform import routes
 from agent_platform.api.app import create_api
+from agent_platform.components.page import add_pages
+from agent_platform.components.ui import ACCENT
+from agent_platform.pages import auth, invite, settings, settings_access, workspace  # noqa: F401
 
 
 def index() -> rx.Component:
-    """Placeholder landing page until the app shell lands."""
-    return rx.center(rx.heading("Agent Platform"), height="100vh")
+    """``/`` sends people to their agents (or to log-in, via the agents page guard)."""
+    return rx.center(rx.spinner(size="3"), height="100vh")
 
 
-app = rx.App(api_transformer=create_api())
-app.add_page(index, route="/", title="Agent Platform")
+app = rx.App(
+    api_transformer=create_api(),
+    theme=rx.theme(accent_color=ACCENT, gray_color="slate", radius="large", scaling="100%"),
+    stylesheets=["/styles.css"],
+)
+app.add_page(index, route=routes.HOME, title="Agent Platform", on_load=rx.redirect(routes.AGENTS))
+add_pages(app)

@@ -1,1 +1,1 @@
-"""Page functions, one module per route group."""
+"""Page functions, one module per route group. Importing a module registers its pages."""
