@@ -8,7 +8,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install run test lint bench-engine
+.PHONY: install run test lint bench-engine bench-knowledge
 
 $(STAMP): pyproject.toml
 	@bash scripts/install.sh
@@ -27,3 +27,10 @@ test: install
 
 lint: install
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
+
+bench-engine: install
+	@PYTHONPATH=. $(PY) bench/bench_engine.py
+
+bench-knowledge: install
+	@bash scripts/test-deps.sh
+	@$(PY) bench/bench_knowledge.py

@@ -7,7 +7,14 @@ from agent_platform import routes
 from agent_platform.api.app import create_api
 from agent_platform.components.page import add_pages
 from agent_platform.components.ui import ACCENT
-from agent_platform.pages import auth, invite, settings, settings_access, workspace  # noqa: F401
+from agent_platform.pages import (  # noqa: F401
+    auth,
+    invite,
+    settings,
+    settings_access,
+    settings_credentials,
+    workspace,
+)
 
 
 def index() -> rx.Component:

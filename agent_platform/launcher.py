@@ -104,7 +104,7 @@ def wait_for_port(port: int, *, what: str, timeout: float = 30.0, proc=None) -> 
 def migrate(database_url: str) -> None:
     """Apply every Alembic revision to ``database_url``."""
     env = child_env(DATABASE_URL=database_url)
-    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT_DIR, env=env, check=True)
+    subprocess.run([str(BIN / "alembic"), "upgrade", "heads"], cwd=ROOT_DIR, env=env, check=True)
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -174,6 +174,15 @@ def run() -> int:
                 start_new_session=True,
             )
         )
+        say("starting the scheduler (schedule triggers, stale-run sweeper)")
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "workers.scheduler"],
+                cwd=ROOT_DIR,
+                env=env,
+                start_new_session=True,
+            )
+        )
         say("building and starting the app (the first start compiles the frontend: ~1 min)")
         app = subprocess.Popen(
             [
@@ -213,8 +222,15 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="agent-platform")
-    parser.add_argument("command", choices=["run", "migrate"])
+    parser.add_argument("command", choices=["run", "migrate", "rotate-keys"])
     args = parser.parse_args(argv)
+    if args.command == "rotate-keys":  # re-encrypt every secret under the newest vault key
+        from agent_platform.db import session_scope
+        from agent_platform.services.credentials import rotate_all
+
+        with session_scope() as session:
+            say(f"re-encrypted {rotate_all(session)} secret(s) under the current vault key")
+        return 0
     if args.command == "migrate":
         url = get_settings().database_url
         if not url:

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 HOME = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
-FORGOT_PASSWORD = "/forgot-password"
-RESET_PASSWORD = "/reset-password"
+FORGOT_PASSWORD = "/forgot-password"  # noqa: S105  (a route, not a secret)
+RESET_PASSWORD = "/reset-password"  # noqa: S105  (a route, not a secret)
 INVITE = "/invite"
 
 AGENTS = "/agents"
@@ -27,6 +27,7 @@ SETTINGS_MEMBERS = "/settings/members"
 SETTINGS_TEAMS = "/settings/teams"
 SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_AUDIT = "/settings/audit-log"
+SETTINGS_CREDENTIALS = "/settings/credentials"
 
 # Backend routes (FastAPI, served on the same port) that set and clear the session cookie.
 WEB_SESSION = "/api/v1/auth/web/session"

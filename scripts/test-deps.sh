@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the test suite needs beyond Python packages: system Chromium for browser tests.
+# What the test suite needs beyond Python packages: system Chromium for browser tests, and the
+# PostgreSQL 15 HTML manual (real documentation the knowledge-base tests ingest and query).
 set -euo pipefail
 if ! command -v chromium >/dev/null; then
   echo "[agent-platform] installing chromium for browser tests (apt-get)"
@@ -7,5 +8,13 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   else
     sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+if [ ! -d /usr/share/doc/postgresql-doc-15/html ]; then
+  echo "[agent-platform] installing postgresql-doc-15 for knowledge-base tests (apt-get)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq postgresql-doc-15 >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq postgresql-doc-15 >/dev/null
   fi
 fi

@@ -35,6 +35,7 @@ def build_broker(redis_url: str | None = None) -> RedisBroker:
     broker = RedisBroker(
         url=url,
         namespace="agent-platform",
+        heartbeat_timeout=get_settings().runtime.heartbeat_timeout_s * 1000,
         middleware=[
             AgeLimit(),
             TimeLimit(),

@@ -1,6 +1,7 @@
 """The worker entry point: ``dramatiq workers.main`` imports the broker, then every actor."""
 
-from workers import mail  # noqa: F401, E402
+import workers.knowledge  # noqa: F401  (knowledge actors)
+from workers import mail, runs  # noqa: F401, E402
 from workers.broker import broker  # noqa: F401  (installs the global broker first)
 
-__all__ = ["broker", "mail"]
+__all__ = ["broker", "mail", "runs"]

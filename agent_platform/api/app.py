@@ -5,8 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from agent_platform.api import errors, web_session
+from agent_platform.api.v1 import agents as agent_routes
 from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
 from agent_platform.api.v1 import auth as auth_routes
+from agent_platform.api.v1 import credentials as credential_routes
+from agent_platform.api.v1 import executions as execution_routes
+from agent_platform.api.v1 import knowledge as knowledge_routes
+from agent_platform.api.v1 import node_types as node_type_routes
+from agent_platform.api.v1 import webhooks as webhook_routes
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
@@ -19,6 +25,7 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
+    ("POST", "/api/v1/hooks/{token}"),  # signed per trigger (services.triggers)
 }
 
 ROUTERS = (auth_routes, me, org, members, invitations, teams, api_keys, audit_logs)
@@ -46,4 +53,10 @@ def create_api() -> FastAPI:
     api.include_router(web_session.router)
     for module in ROUTERS:
         api.include_router(module.router)
+    api.include_router(credential_routes.router)
+    api.include_router(webhook_routes.router)
+    api.include_router(agent_routes.router)
+    api.include_router(execution_routes.router)
+    api.include_router(node_type_routes.router)
+    api.include_router(knowledge_routes.router)
     return api

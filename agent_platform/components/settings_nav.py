@@ -13,6 +13,7 @@ TABS = [
     ("Members", routes.SETTINGS_MEMBERS, ""),
     ("Teams", routes.SETTINGS_TEAMS, ""),
     ("API keys", routes.SETTINGS_API_KEYS, "manage_api_keys"),
+    ("Credentials", routes.SETTINGS_CREDENTIALS, "manage_integrations"),
     ("Audit log", routes.SETTINGS_AUDIT, "view_audit_log"),
 ]
 

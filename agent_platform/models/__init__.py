@@ -26,3 +26,43 @@ __all__ = [
     "TeamMember",
     "User",
 ]
+
+from agent_platform.models.agents import Agent, AgentStatus, AgentVersion  # noqa: E402
+from agent_platform.models.runs import (  # noqa: E402
+    Approval,
+    ApprovalStatus,
+    Run,
+    RunEvent,
+    RunStatus,
+    Step,
+)
+
+__all__ += [
+    "Agent",
+    "AgentStatus",
+    "AgentVersion",
+    "Approval",
+    "ApprovalStatus",
+    "Run",
+    "RunEvent",
+    "RunStatus",
+    "Step",
+]
+
+from agent_platform.models.credentials import (  # noqa: E402
+    Credential,
+    CredentialKind,
+    LLMProvider,
+)
+from agent_platform.models.triggers import AgentTrigger  # noqa: E402
+
+__all__ += ["AgentTrigger", "Credential", "CredentialKind", "LLMProvider"]
+
+from agent_platform.models.knowledge import (  # noqa: E402
+    DocumentStatus,
+    KnowledgeBase,
+    KnowledgeChunk,
+    KnowledgeDocument,
+)
+
+__all__ += ["DocumentStatus", "KnowledgeBase", "KnowledgeChunk", "KnowledgeDocument"]

@@ -70,6 +70,8 @@ def test_public_routes_are_exactly_the_allowlist():
         ("POST", "/api/v1/auth/login"),
         ("POST", "/api/v1/auth/password-reset"),
         ("POST", "/api/v1/auth/password-reset/confirm"),
+        # Inbound trigger webhooks, authenticated by their signed token (services.triggers).
+        ("POST", "/api/v1/hooks/{token}"),
     } == PUBLIC_ROUTES
 
 

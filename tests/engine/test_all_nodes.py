@@ -66,7 +66,9 @@ def test_every_node_type_runs_end_to_end():
         "doubled": [{"inputs": {"item": i, "index": i - 1}, "code_chars": 43} for i in (1, 2, 3)],
         "sub": "agent_writer",
         "approved_by": "user_1",
+        "kb": done.output["kb"],
     }
+    assert done.output["kb"].startswith("[1] Opening hours: 9-5")
     # Nothing before the approval ran twice; only the sub-agent node ran after it.
     assert (http.calls, len(code.calls)) == calls_before[:2]
     assert len(subs.calls) == calls_before[2] + 1

@@ -8,6 +8,7 @@ from agent_platform.engine.nodes import (  # noqa: F401 - imported to register
     http_request,
     if_else,
     join,
+    knowledge_retrieval,
     llm,
     loop,
     output,

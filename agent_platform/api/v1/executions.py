@@ -1,0 +1,173 @@
+"""``/api/v1/executions``: list, inspect (steps, logs), cancel; ``/api/v1/approvals`` decide."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+from sqlmodel import Session
+
+from agent_platform.api import deps
+from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.services import runs
+from agent_platform.services.permissions import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["executions"])
+
+
+class ExecutionOut(Out):
+    """A run; ``cost_usd`` in US dollars, timestamps in UTC."""
+
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    version_id: uuid.UUID | None
+    status: str
+    trigger: str
+    inputs: dict[str, Any]
+    output: Any
+    error: str | None
+    parent_run_id: uuid.UUID | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    attempts: int
+    created_by: uuid.UUID | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancel_requested_at: datetime | None
+
+
+class ExecutionPageOut(Out):
+    items: list[ExecutionOut]
+    next_cursor: str | None
+
+
+class StepOut(Out):
+    """A step; ``duration_ms`` of its last attempt in milliseconds."""
+
+    step_key: str
+    node_id: str
+    node_type: str
+    parent_key: str | None
+    status: str
+    attempt: int
+    inputs: Any
+    output: Any
+    handle: str | None
+    error: str | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    model: str | None
+    logs: list[str]
+    duration_ms: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class EventOut(Out):
+    seq: int
+    type: str
+    step_key: str | None
+    node_id: str | None
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class DecisionIn(Body):
+    decision: Literal["approved", "rejected"]
+    comment: str = Field(default="", max_length=5000)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApprovalOut(Out):
+    id: uuid.UUID
+    run_id: uuid.UUID
+    step_key: str
+    status: str
+    decision: dict[str, Any]
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+
+
+Auth = Depends(deps.principal)
+Db = Depends(deps.db_session)
+
+
+@router.get("/executions")
+def list_executions(
+    agent_id: uuid.UUID | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+    principal: Principal = Auth,
+    session: Session = Db,
+) -> ExecutionPageOut:
+    """The organization's executions, newest first."""
+    page = runs.list_runs(
+        session, principal=principal, agent_id=agent_id, status=status, cursor=cursor, limit=limit
+    )
+    items = [ExecutionOut.model_validate(r) for r in page.items]
+    return ExecutionPageOut(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/executions/{execution_id}")
+def get_execution(
+    execution_id: uuid.UUID, principal: Principal = Auth, session: Session = Db
+) -> ExecutionOut:
+    """One execution with its output or error."""
+    return ExecutionOut.model_validate(
+        runs.get_run(session, principal=principal, run_id=execution_id)
+    )
+
+
+@router.get("/executions/{execution_id}/steps")
+def list_steps(
+    execution_id: uuid.UUID, principal: Principal = Auth, session: Session = Db
+) -> list[StepOut]:
+    """The execution's steps in the order they started."""
+    rows = runs.list_steps(session, principal=principal, run_id=execution_id)
+    return [StepOut.model_validate(s) for s in rows]
+
+
+@router.get("/executions/{execution_id}/logs")
+def list_logs(
+    execution_id: uuid.UUID,
+    after_seq: int = Query(default=0, ge=0),
+    principal: Principal = Auth,
+    session: Session = Db,
+) -> list[EventOut]:
+    """The persisted events after ``after_seq`` (poll with the last ``seq`` seen)."""
+    rows = runs.list_events(session, principal=principal, run_id=execution_id, after_seq=after_seq)
+    return [EventOut.model_validate(e) for e in rows]
+
+
+@router.post("/executions/{execution_id}/cancel")
+def cancel_execution(
+    execution_id: uuid.UUID, principal: Principal = Auth, session: Session = Db
+) -> ExecutionOut:
+    """Cancel: pending/paused executions at once, running ones between steps."""
+    run = runs.cancel_run(session, principal=principal, run_id=execution_id)
+    session.commit()
+    return ExecutionOut.model_validate(run)
+
+
+@router.post("/approvals/{approval_id}/decision")
+def decide_approval(
+    approval_id: uuid.UUID, body: DecisionIn, principal: Principal = Auth, session: Session = Db
+) -> ApprovalOut:
+    """Approve or reject once; the execution resumes. A second decision gets 409."""
+    approval = runs.decide_approval(
+        session,
+        principal=principal,
+        approval_id=approval_id,
+        decision=body.decision,
+        comment=body.comment,
+        data=body.data,
+    )
+    session.commit()
+    return ApprovalOut.model_validate(approval)

@@ -1,0 +1,122 @@
+"""Run actors: execute a run, give up on poison runs, sweep runs whose worker died.
+
+``execute_run`` is idempotent: it reloads the row, returns if the run is finished (or paused
+without a decision), and replays completed steps from Postgres, so a redelivered message never
+repeats a side effect. Only IDs travel through Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import Middleware
+from dramatiq.middleware.time_limit import TimeLimitExceeded
+
+import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
+from agent_platform.db import session_scope
+from agent_platform.integrations.kv import get_redis
+from agent_platform.models.runs import IllegalTransition, Run
+from agent_platform.services import engine_services, runs
+from agent_platform.services.errors import DomainError
+from agent_platform.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 2
+"""Retries of a worker-level failure (database blip, bug outside the engine); node failures
+are handled by each node's retry policy inside the engine and never reach Dramatiq."""
+_SWEEP_LEASE = "agent-platform:runs:sweeper"
+_NON_RETRYABLE = (DomainError, IllegalTransition, TimeLimitExceeded)
+
+
+def _time_limit_ms() -> int:
+    # The engine stops a run at run_time_limit_s; this is the backstop for a wedged worker.
+    return (get_settings().runtime.run_time_limit_s + 120) * 1000
+
+
+@dramatiq.actor(
+    queue_name="runs",
+    max_retries=MAX_RETRIES,
+    min_backoff=1_000,
+    max_backoff=30_000,
+    time_limit=_time_limit_ms(),
+    throws=_NON_RETRYABLE,
+    on_retry_exhausted="fail_exhausted_run",
+)
+def execute_run(run_id: str) -> None:
+    """Drive run ``run_id`` until it finishes or pauses for an approval."""
+    rid = uuid.UUID(run_id)
+    try:
+        result = asyncio.run(engine_services.execute(rid))
+    except _NON_RETRYABLE as exc:
+        with session_scope() as session:
+            runs.fail_run(session, run_id=rid, reason=f"The worker could not run this: {exc}")
+        raise
+    except Exception as exc:
+        log.exception("run %s failed outside the engine", run_id)
+        with session_scope() as session:
+            runs.note_worker_error(session, run_id=rid, error=f"{type(exc).__name__}: {exc}")
+        raise
+    if result == "locked":
+        with session_scope() as session:
+            runs.requeue_if_waiting(session, run_id=rid)
+
+
+@dramatiq.actor(queue_name="runs", max_retries=5, time_limit=60_000)
+def fail_exhausted_run(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
+    """Dead-letter handler: the run's message failed every retry; fail it with a reason."""
+    run_id = uuid.UUID(message_data["kwargs"]["run_id"])
+    with session_scope() as session:
+        run = session.get(Run, run_id)
+        last = f" Last error: {run.error}" if run is not None and run.error else ""
+        reason = f"The worker failed {retry_info.get('retries', '?')} times; gave up.{last}"
+        runs.fail_run(session, run_id=run_id, reason=reason)
+
+
+@dramatiq.actor(queue_name="runs", max_retries=0, time_limit=120_000)
+def sweep_runs() -> None:
+    """One sweep: recover runs of dead workers and time out expired approvals."""
+    with session_scope() as session:
+        counts = runs.sweep_stale_runs(session)
+    if any(counts.values()):
+        log.info("sweep: %s", counts)
+
+
+class Sweeper(Middleware):
+    """Each worker process runs a sweeper thread; a Redis lease lets one sweep per interval.
+
+    A thread rather than a self-rescheduling message: a message chain dies with the worker
+    holding it, while every live worker keeps a thread, so recovery never depends on the
+    process that crashed.
+    """
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Start the sweeper thread."""
+        self._stop = threading.Event()
+        args = (self._stop,)
+        threading.Thread(target=self._loop, args=args, name="run-sweeper", daemon=True).start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Stop the sweeper thread."""
+        self._stop.set()
+
+    def _loop(self, stop: threading.Event) -> None:
+        interval_s = get_settings().runtime.sweeper_interval_s
+        while not stop.wait(interval_s):
+            try:
+                if get_redis().set(_SWEEP_LEASE, "1", nx=True, px=int(interval_s * 900)):
+                    sweep_runs.fn()
+            except Exception:  # noqa: BLE001 - the next interval tries again
+                log.warning("run sweep failed", exc_info=True)
+
+
+if workers.broker.broker is not None:
+    workers.broker.broker.add_middleware(Sweeper())
