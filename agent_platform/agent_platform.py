@@ -8,6 +8,7 @@ from agent_platform.api.app import create_api
 from agent_platform.components.page import add_pages
 from agent_platform.components.ui import ACCENT
 from agent_platform.pages import (  # noqa: F401
+    approvals,
     auth,
     invite,
     settings,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from agent_platform.api import errors, web_session
 from agent_platform.api.v1 import agents as agent_routes
 from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
+from agent_platform.api.v1 import approvals as approval_routes
 from agent_platform.api.v1 import auth as auth_routes
 from agent_platform.api.v1 import credentials as credential_routes
 from agent_platform.api.v1 import executions as execution_routes
@@ -58,5 +59,6 @@ def create_api() -> FastAPI:
     api.include_router(agent_routes.router)
     api.include_router(execution_routes.router)
     api.include_router(node_type_routes.router)
+    api.include_router(approval_routes.router)
     api.include_router(knowledge_routes.router)
     return api

@@ -6,6 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.ui import ACCENT, logo, submit_button
+from agent_platform.state.approvals_badge import ApprovalsBadgeState
 from agent_platform.state.shell import OrgItem, ShellState
 
 SIDEBAR_WIDTH = "240px"
@@ -26,6 +27,7 @@ def nav_link(label: str, icon: str, route: str) -> rx.Component:
         rx.hstack(
             rx.icon(icon, size=18),
             rx.text(label, size="3", weight="medium"),
+            approvals_badge() if route == routes.APPROVALS else rx.fragment(),
             align="center",
             spacing="3",
             padding_x="12px",
@@ -40,6 +42,20 @@ def nav_link(label: str, icon: str, route: str) -> rx.Component:
         underline="none",
         width="100%",
         on_click=ShellState.set_nav_open(False),
+    )
+
+
+def approvals_badge() -> rx.Component:
+    """Pending approvals waiting for the user; polled in the background while the tab is open."""
+    return rx.box(
+        rx.cond(
+            ApprovalsBadgeState.mine > 0,
+            rx.badge(
+                ApprovalsBadgeState.mine, color_scheme="amber", radius="full", id="approvals-badge"
+            ),
+        ),
+        margin_left="auto",
+        on_mount=ApprovalsBadgeState.watch,
     )
 
 

@@ -66,3 +66,12 @@ from agent_platform.models.knowledge import (  # noqa: E402
 )
 
 __all__ += ["DocumentStatus", "KnowledgeBase", "KnowledgeChunk", "KnowledgeDocument"]
+
+from agent_platform.models.approvals import (  # noqa: E402
+    ApprovalLink,
+    ApprovalVote,
+    ApprovalWebhook,
+    NotificationPreference,
+)
+
+__all__ += ["ApprovalLink", "ApprovalVote", "ApprovalWebhook", "NotificationPreference"]

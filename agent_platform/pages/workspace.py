@@ -55,21 +55,6 @@ def runs() -> rx.Component:
     )
 
 
-@app_page(routes.APPROVALS, "Approvals")
-def approvals() -> rx.Component:
-    """Steps waiting for a human decision."""
-    return rx.vstack(
-        page_header("Approvals", "Decisions agents are waiting for before they continue."),
-        empty_state(
-            "shield-check",
-            "Nothing waiting for you",
-            "When an agent needs a person to approve a step, it will show up here.",
-        ),
-        spacing="5",
-        width="100%",
-    )
-
-
 @app_page(routes.KNOWLEDGE, "Knowledge")
 def knowledge() -> rx.Component:
     """Document collections agents can search."""

@@ -1,17 +1,16 @@
-"""``/api/v1/executions``: list, inspect (steps, logs), cancel; ``/api/v1/approvals`` decide."""
+"""``/api/v1/executions``: list, inspect (steps, logs), cancel (approvals: ``api.v1.approvals``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Out
 from agent_platform.services import runs
 from agent_platform.services.permissions import Principal
 
@@ -78,22 +77,6 @@ class EventOut(Out):
     created_at: datetime
 
 
-class DecisionIn(Body):
-    decision: Literal["approved", "rejected"]
-    comment: str = Field(default="", max_length=5000)
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class ApprovalOut(Out):
-    id: uuid.UUID
-    run_id: uuid.UUID
-    step_key: str
-    status: str
-    decision: dict[str, Any]
-    decided_by: uuid.UUID | None
-    decided_at: datetime | None
-
-
 Auth = Depends(deps.principal)
 Db = Depends(deps.db_session)
 
@@ -154,20 +137,3 @@ def cancel_execution(
     run = runs.cancel_run(session, principal=principal, run_id=execution_id)
     session.commit()
     return ExecutionOut.model_validate(run)
-
-
-@router.post("/approvals/{approval_id}/decision")
-def decide_approval(
-    approval_id: uuid.UUID, body: DecisionIn, principal: Principal = Auth, session: Session = Db
-) -> ApprovalOut:
-    """Approve or reject once; the execution resumes. A second decision gets 409."""
-    approval = runs.decide_approval(
-        session,
-        principal=principal,
-        approval_id=approval_id,
-        decision=body.decision,
-        comment=body.comment,
-        data=body.data,
-    )
-    session.commit()
-    return ApprovalOut.model_validate(approval)

@@ -31,7 +31,11 @@ class Approvers(BaseModel):
 
 
 class FormField(BaseModel):
-    """A field the approver fills in; values arrive in ``output.data``."""
+    """A field the approver fills in; values arrive in ``output.data``.
+
+    ``default`` is a template (run variables) pre-filling the field, e.g. a drafted reply the
+    approver may edit.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,6 +44,30 @@ class FormField(BaseModel):
     type: Literal["text", "textarea", "number", "boolean", "select"] = "text"
     required: bool = False
     options: list[str] = Field(default_factory=list)
+    default: str = Field(default="", max_length=20_000)
+
+
+class Review(BaseModel):
+    """The data under review, shown to approvers as a card.
+
+    ``value`` is a template; ``format`` says how to show it: ``fields`` (a JSON object as
+    label/value rows), ``text`` or ``json``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(default="", max_length=50_000)
+    format: Literal["fields", "text", "json"] = "fields"
+
+
+class Escalation(BaseModel):
+    """Before the deadline: remind the approvers, then widen the request to someone else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    remind_after_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30)
+    escalate_after_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30)
+    escalate_to: Approvers | None = None
 
 
 class ApprovalConfig(NodeConfig):
@@ -51,11 +79,16 @@ class ApprovalConfig(NodeConfig):
     quorum: Literal["any", "all"] | int = "any"
     form_fields: list[FormField] = Field(default_factory=list)
     timeout_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30)
+    requester_cannot_approve: bool = False
+    review: Review = Field(default_factory=Review)
+    escalation: Escalation = Field(default_factory=Escalation)
 
     @model_validator(mode="after")
     def _quorum_positive(self) -> ApprovalConfig:
         if isinstance(self.quorum, int) and self.quorum < 1:
             raise ValueError("quorum must be at least 1")
+        if self.escalation.escalate_after_minutes and self.escalation.escalate_to is None:
+            raise ValueError("escalation needs someone to escalate to")
         return self
 
 
@@ -67,7 +100,9 @@ class ApprovalNode(Node[ApprovalConfig]):
     category = "human"
     icon = "user-check"
     description = "Pause until someone approves or rejects, then continue on that branch."
-    non_template_fields = frozenset({"label", "retry", "approvers", "quorum", "form_fields"})
+    non_template_fields = frozenset(
+        {"label", "retry", "approvers", "quorum", "form_fields", "review", "escalation"}
+    )
     example_config: ClassVar[dict[str, Any]] = {
         "title": "Approve the reply",
         "message": "{{inputs.message}}",
@@ -86,13 +121,23 @@ class ApprovalNode(Node[ApprovalConfig]):
     async def run(self, ctx: NodeContext[ApprovalConfig]) -> NodeResult:
         """Open (idempotently) the request; follow the decision or pause."""
         config = ctx.config
+        fields = [
+            f.model_dump() | {"default": ctx.render(f.default) if f.default else ""}
+            for f in config.form_fields
+        ]
         payload = {
             "title": ctx.render(config.title),
             "message": ctx.render(config.message),
             "approvers": config.approvers.model_dump(),
             "quorum": config.quorum,
-            "form_fields": [f.model_dump() for f in config.form_fields],
+            "form_fields": fields,
             "timeout_minutes": config.timeout_minutes,
+            "requester_cannot_approve": config.requester_cannot_approve,
+            "review": {
+                "format": config.review.format,
+                "value": ctx.render_value(config.review.value) if config.review.value else None,
+            },
+            "escalation": config.escalation.model_dump(),
         }
         gate = ctx.approvals
         await gate.request(step_key=ctx.step_key, node_id=ctx.node_id, payload=payload)

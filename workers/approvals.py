@@ -1,0 +1,118 @@
+"""Approval actors: notify approvers, deliver agent webhooks, send reminders and escalations.
+
+Only IDs travel through Redis. ``sweep_approvals`` runs from a thread in every worker process
+(a Redis lease lets one of them sweep per interval), like the run sweeper; timeouts of expired
+approvals are the run sweeper's job (``services.runs.sweep_stale_runs``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+
+import dramatiq
+from dramatiq.middleware import Middleware
+
+import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
+from agent_platform.db import session_scope
+from agent_platform.engine.protocols import HttpRequest, NodeError
+from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
+from agent_platform.integrations.kv import get_redis
+from agent_platform.services import notifications
+from agent_platform.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_SWEEP_LEASE = "agent-platform:approvals:sweeper"
+
+
+class WebhookFailed(Exception):
+    """The receiver answered with a non-2xx status or could not be reached (retried)."""
+
+
+@dramatiq.actor(queue_name="approvals", max_retries=3, time_limit=60_000, min_backoff=2_000)
+def notify_approval(approval_id: str, event: str, user_ids: list[str] | None = None) -> None:
+    """Email the approvers their one-time links and queue the agent's webhook."""
+    with session_scope() as session:
+        sent = notifications.notify(
+            session, approval_id=uuid.UUID(approval_id), event=event, user_ids=user_ids
+        )
+    log.info("approval %s %s: %d emails", approval_id, event, sent)
+
+
+@dramatiq.actor(
+    queue_name="approvals",
+    max_retries=5,
+    min_backoff=5_000,
+    max_backoff=300_000,
+    time_limit=60_000,
+    throws=(NodeError,),
+)
+def send_approval_webhook(approval_id: str, event: str) -> None:
+    """POST the signed approval event to the agent's webhook through the egress guard.
+
+    A refused destination (private address, bad scheme) is permanent and not retried.
+    """
+    with session_scope() as session:
+        url, body, signature = notifications.webhook_request(
+            session, approval_id=uuid.UUID(approval_id), event=event
+        )
+    if not url:
+        return
+    guard = EgressGuard(allow_hosts=get_settings().runtime.egress_allow_hosts)
+    request = HttpRequest(
+        method="POST",
+        url=url,
+        headers={
+            "content-type": "application/json",
+            "x-agent-platform-signature": signature,
+            "x-agent-platform-event": f"approval.{event}",
+        },
+        body=body,
+        timeout_s=15.0,
+    )
+    response = asyncio.run(EgressHttpClient(guard).request(request))
+    if not 200 <= response.status < 300:
+        raise WebhookFailed(f"webhook answered {response.status}")
+
+
+@dramatiq.actor(queue_name="approvals", max_retries=0, time_limit=120_000)
+def sweep_approvals() -> None:
+    """One sweep: send due reminders and escalations."""
+    with session_scope() as session:
+        counts = notifications.sweep_deadlines(session)
+    if any(counts.values()):
+        log.info("approval sweep: %s", counts)
+
+
+class ApprovalSweeper(Middleware):
+    """A thread per worker process; a Redis lease lets one sweep per interval."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Start the sweeper thread."""
+        self._stop = threading.Event()
+        threading.Thread(
+            target=self._loop, args=(self._stop,), name="approval-sweeper", daemon=True
+        ).start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Stop the sweeper thread."""
+        self._stop.set()
+
+    def _loop(self, stop: threading.Event) -> None:
+        interval_s = get_settings().runtime.sweeper_interval_s
+        while not stop.wait(interval_s):
+            try:
+                if get_redis().set(_SWEEP_LEASE, "1", nx=True, px=int(interval_s * 900)):
+                    sweep_approvals.fn()
+            except Exception:  # noqa: BLE001 - the next interval tries again
+                log.warning("approval sweep failed", exc_info=True)
+
+
+if workers.broker.broker is not None:
+    workers.broker.broker.add_middleware(ApprovalSweeper())
