@@ -34,3 +34,11 @@ bench-engine: install
 bench-knowledge: install
 	@bash scripts/test-deps.sh
 	@$(PY) bench/bench_knowledge.py
+
+bench-ui: install
+	@PYTHONPATH=. $(PY) bench/bench_ui.py
+.PHONY: bench-ui
+
+bench-chat: install
+	@PYTHONPATH=. $(PY) bench/bench_chat.py
+.PHONY: bench-chat

@@ -10,10 +10,14 @@ from agent_platform.components.ui import ACCENT
 from agent_platform.pages import (  # noqa: F401
     approvals,
     auth,
+    chat,
+    conversations,
     invite,
+    knowledge,
     settings,
     settings_access,
     settings_credentials,
+    widget,
     workspace,
 )
 

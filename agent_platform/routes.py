@@ -16,10 +16,16 @@ INVITE = "/invite"
 
 AGENTS = "/agents"
 AGENT_NEW = "/agents/new"  # the builder (a later issue)
+AGENT_EDIT = "/agents/edit"  # the builder, ?id=<agent>
 RUNS = "/runs"
+RUN_DETAIL = "/runs/detail"  # ?id=<run>
 APPROVALS = "/approvals"
 KNOWLEDGE = "/knowledge"
+KNOWLEDGE_DETAIL = "/knowledge/detail"  # ?id=<knowledge base>
 MARKETPLACE = "/marketplace"
+CONVERSATIONS = "/conversations"
+AGENT_CHAT = "/agents/chat"  # builder test chat, ?id=<agent>
+AGENT_WIDGET = "/agents/widget"  # "Publish to website", ?id=<agent>
 
 SETTINGS = "/settings"
 SETTINGS_ORG = "/settings/organization"
@@ -64,3 +70,18 @@ def session_url(code: str, next_path: str = "") -> str:
 def invite_url(token: str) -> str:
     """The invitation page for ``token``."""
     return with_query(INVITE, token=token)
+
+
+def agent_edit_url(agent_id: str) -> str:
+    """The builder for ``agent_id``."""
+    return with_query(AGENT_EDIT, id=agent_id)
+
+
+def run_url(run_id: str) -> str:
+    """The detail page of run ``run_id``."""
+    return with_query(RUN_DETAIL, id=run_id)
+
+
+def knowledge_url(kb_id: str) -> str:
+    """The detail page of knowledge base ``kb_id``."""
+    return with_query(KNOWLEDGE_DETAIL, id=kb_id)

@@ -44,50 +44,74 @@ class Mailbox:
             file.unlink()
 
 
+def _choose_test_servers() -> dict[str, str]:
+    """Decide every server URL at import time, before any test module is collected.
+
+    Collecting the tests imports the app and ``workers.broker``, which read Settings once: they
+    must already see the test servers, or Dramatiq would fall back to a default broker on
+    ``localhost:6379`` and subprocess workers would never receive a message. The servers
+    themselves start lazily in ``platform_env``.
+    """
+    from agent_platform import launcher
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # One database per pytest process, so concurrent runs never share (or drop) a schema.
+    database = f"ap_test_{worker}_{os.getpid()}"
+    pg_dir = ROOT / ".data" / "test-pg"
+    return {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": os.environ.get("TEST_DATABASE_URL")
+        or f"postgresql://postgres:@/{database}?host={pg_dir}",
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL")
+        or f"redis://127.0.0.1:{launcher.free_port()}/0",
+        "SMTP__HOST": "127.0.0.1",
+        "SMTP__PORT": str(launcher.free_port()),
+        "TEST_OWN_DATABASE": "" if os.environ.get("TEST_DATABASE_URL") else database,
+        "TEST_OWN_REDIS": "" if os.environ.get("TEST_REDIS_URL") else "1",
+    }
+
+
+_TEST_ENV = _choose_test_servers()
+os.environ.update(_TEST_ENV)
+
+
 @pytest.fixture(scope="session")
 def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Start PostgreSQL, Redis and an SMTP sink; point Settings at them; migrate."""
+    """Start PostgreSQL, Redis and an SMTP sink at the URLs chosen at import; migrate."""
+    from urllib.parse import urlparse
+
     from agent_platform import launcher
     from agent_platform.integrations.mail_sink import start_sink
 
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    env = dict(_TEST_ENV)
     procs = []
-    handles = []
-    database_url = os.environ.get("TEST_DATABASE_URL")
-    own_database = None
-    if not database_url:
-        # One database per pytest process, so concurrent runs never share (or drop) a schema.
-        own_database = f"ap_test_{worker}_{os.getpid()}"
-        server, database_url = launcher.start_embedded_postgres(
+    own_database = env["TEST_OWN_DATABASE"]
+    if own_database:
+        server, url = launcher.start_embedded_postgres(
             ROOT / ".data" / "test-pg", database=own_database
         )
-        handles.append(server)
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    if not redis_url:
-        port = launcher.free_port()
+        assert url == env["DATABASE_URL"], (url, env["DATABASE_URL"])
+    if env["TEST_OWN_REDIS"]:
+        port = urlparse(env["REDIS_URL"]).port
         redis_dir = tmp_path_factory.mktemp("redis")
         procs.append(launcher.start_embedded_redis(redis_dir, port, persist=False))
-        redis_url = f"redis://127.0.0.1:{port}/0"
-    smtp_port = launcher.free_port()
     mail_dir = tmp_path_factory.mktemp("mail")
-    sink = start_sink(mail_dir, port=smtp_port)
-    env = {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SMTP__HOST": "127.0.0.1",
-        "SMTP__PORT": str(smtp_port),
-        "MAIL_DIR": str(mail_dir),
-    }
+    sink = start_sink(mail_dir, port=int(env["SMTP__PORT"]))
+    env["MAIL_DIR"] = str(mail_dir)
     os.environ.update(env)
     _reset_caches()
-    _recreate_schema(database_url)
-    import workers.broker  # noqa: F401  (installs the broker on the test Redis)
+    _recreate_schema(env["DATABASE_URL"])
+    import dramatiq
+
+    import workers.broker
+
+    assert workers.broker.broker is not None, "the Dramatiq broker must use the test Redis"
+    assert dramatiq.get_broker() is workers.broker.broker
 
     yield env
     sink.stop()
     if own_database:
-        _drop_database(database_url, own_database)
+        _drop_database(env["DATABASE_URL"], own_database)
     for proc in procs:
         proc.terminate()
         proc.wait(timeout=10)

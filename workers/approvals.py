@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import uuid
 
 import dramatiq
-from dramatiq.middleware import Middleware
 
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
-from agent_platform.integrations.kv import get_redis
 from agent_platform.services import notifications
 from agent_platform.settings import get_settings
+from workers.periodic import LeasedPeriodic
 
 log = logging.getLogger(__name__)
 
@@ -87,32 +85,7 @@ def sweep_approvals() -> None:
         log.info("approval sweep: %s", counts)
 
 
-class ApprovalSweeper(Middleware):
-    """A thread per worker process; a Redis lease lets one sweep per interval."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        """Start the sweeper thread."""
-        self._stop = threading.Event()
-        threading.Thread(
-            target=self._loop, args=(self._stop,), name="approval-sweeper", daemon=True
-        ).start()
-
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        """Stop the sweeper thread."""
-        self._stop.set()
-
-    def _loop(self, stop: threading.Event) -> None:
-        interval_s = get_settings().runtime.sweeper_interval_s
-        while not stop.wait(interval_s):
-            try:
-                if get_redis().set(_SWEEP_LEASE, "1", nx=True, px=int(interval_s * 900)):
-                    sweep_approvals.fn()
-            except Exception:  # noqa: BLE001 - the next interval tries again
-                log.warning("approval sweep failed", exc_info=True)
-
-
 if workers.broker.broker is not None:
-    workers.broker.broker.add_middleware(ApprovalSweeper())
+    workers.broker.broker.add_middleware(
+        LeasedPeriodic("approval-sweeper", _SWEEP_LEASE, sweep_approvals.fn)
+    )

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import uuid
 from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.db import session_scope
-from agent_platform.integrations.kv import get_redis
 from agent_platform.models.runs import IllegalTransition, Run
 from agent_platform.services import engine_services, runs
 from agent_platform.services.errors import DomainError
 from agent_platform.settings import get_settings
+from workers.periodic import LeasedPeriodic
 
 log = logging.getLogger(__name__)
 
@@ -87,36 +85,5 @@ def sweep_runs() -> None:
         log.info("sweep: %s", counts)
 
 
-class Sweeper(Middleware):
-    """Each worker process runs a sweeper thread; a Redis lease lets one sweep per interval.
-
-    A thread rather than a self-rescheduling message: a message chain dies with the worker
-    holding it, while every live worker keeps a thread, so recovery never depends on the
-    process that crashed.
-    """
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        """Start the sweeper thread."""
-        self._stop = threading.Event()
-        args = (self._stop,)
-        threading.Thread(target=self._loop, args=args, name="run-sweeper", daemon=True).start()
-
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        """Stop the sweeper thread."""
-        self._stop.set()
-
-    def _loop(self, stop: threading.Event) -> None:
-        interval_s = get_settings().runtime.sweeper_interval_s
-        while not stop.wait(interval_s):
-            try:
-                if get_redis().set(_SWEEP_LEASE, "1", nx=True, px=int(interval_s * 900)):
-                    sweep_runs.fn()
-            except Exception:  # noqa: BLE001 - the next interval tries again
-                log.warning("run sweep failed", exc_info=True)
-
-
 if workers.broker.broker is not None:
-    workers.broker.broker.add_middleware(Sweeper())
+    workers.broker.broker.add_middleware(LeasedPeriodic("run-sweeper", _SWEEP_LEASE, sweep_runs.fn))

@@ -9,11 +9,15 @@ from agent_platform.api.v1 import agents as agent_routes
 from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
 from agent_platform.api.v1 import approvals as approval_routes
 from agent_platform.api.v1 import auth as auth_routes
+from agent_platform.api.v1 import chat as chat_routes
 from agent_platform.api.v1 import credentials as credential_routes
 from agent_platform.api.v1 import executions as execution_routes
 from agent_platform.api.v1 import knowledge as knowledge_routes
 from agent_platform.api.v1 import node_types as node_type_routes
+from agent_platform.api.v1 import openai_compat as openai_routes
+from agent_platform.api.v1 import reference as reference_routes
 from agent_platform.api.v1 import webhooks as webhook_routes
+from agent_platform.api.v1 import widget as widget_routes
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
@@ -27,6 +31,23 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("POST", "/api/v1/hooks/{token}"),  # signed per trigger (services.triggers)
+    # API reference page rendered from openapi.json (public like the spec itself).
+    ("GET", "/api/v1/docs"),
+    # Embeddable chat widget (api/v1/widget.py): static loader/frame assets, the chat frame
+    # page (CSP frame-ancestors = allowed origins), and its API. Each call authenticates itself:
+    # publishable key of an enabled widget of a published chat agent + Origin allowlist; the
+    # conversation routes also need a signed widget session token (services.widgets).
+    ("GET", "/widget.js"),
+    ("GET", "/widget/frame.js"),
+    ("GET", "/widget/frame.css"),
+    ("GET", "/widget/chat/{public_key}"),
+    ("GET", "/api/v1/widget/{public_key}/config"),
+    ("POST", "/api/v1/widget/{public_key}/session"),
+    ("GET", "/api/v1/widget/{public_key}/messages"),
+    ("POST", "/api/v1/widget/{public_key}/messages"),
+    ("POST", "/api/v1/widget/{public_key}/conversations"),
+    ("GET", "/api/v1/widget/{public_key}/messages/{message_id}/stream"),
+    ("POST", "/api/v1/widget/{public_key}/messages/{message_id}/feedback"),
 }
 
 ROUTERS = (auth_routes, me, org, members, invitations, teams, api_keys, audit_logs)
@@ -58,7 +79,11 @@ def create_api() -> FastAPI:
     api.include_router(webhook_routes.router)
     api.include_router(agent_routes.router)
     api.include_router(execution_routes.router)
-    api.include_router(node_type_routes.router)
     api.include_router(approval_routes.router)
+    api.include_router(node_type_routes.router)
     api.include_router(knowledge_routes.router)
+    api.include_router(chat_routes.router)  # delivery
+    api.include_router(openai_routes.router)  # delivery
+    api.include_router(reference_routes.router)  # delivery
+    api.include_router(widget_routes.router)  # delivery
     return api

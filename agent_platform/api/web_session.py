@@ -31,8 +31,13 @@ def set_session_cookie(code: str = "", next: str = "/agents") -> RedirectRespons
         return RedirectResponse("/login?error=expired", status_code=303)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
-        settings.security.session_cookie, token, max_age=settings.security.session_days * 86400,
-        httponly=True, samesite="lax", secure=settings.security.cookie_secure, path="/",
+        settings.security.session_cookie,
+        token,
+        max_age=settings.security.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.security.cookie_secure,
+        path="/",
     )
     return response
 

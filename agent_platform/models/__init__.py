@@ -75,3 +75,13 @@ from agent_platform.models.approvals import (  # noqa: E402
 )
 
 __all__ += ["ApprovalLink", "ApprovalVote", "ApprovalWebhook", "NotificationPreference"]
+
+from agent_platform.models.conversations import (  # noqa: E402
+    Channel,
+    Conversation,
+    ConversationMessage,
+    MessageStatus,
+)
+from agent_platform.models.widgets import AgentWidget  # noqa: E402
+
+__all__ += ["AgentWidget", "Channel", "Conversation", "ConversationMessage", "MessageStatus"]

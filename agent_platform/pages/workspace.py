@@ -1,12 +1,26 @@
-"""The main sections. For now each shows what to do next; later issues fill them."""
+"""The main sections: agents (the list) and the marketplace placeholder.
+
+The builder, runs and knowledge pages live in ``pages/builder.py``, ``pages/runs.py`` and
+``pages/knowledge.py``.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from agent_platform import routes
+from agent_platform.components.flow_canvas.panels import status_badge
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import empty_state, page_header
+from agent_platform.components.ui import (
+    confirm,
+    empty_state,
+    page_header,
+    submit_button,
+    table,
+    text_input,
+)
+from agent_platform.pages import builder, runs  # noqa: F401  (registers the builder and runs pages)
+from agent_platform.state.agents_list import STATUSES, AgentRow, AgentsListState
 from agent_platform.state.shell import ShellState
 
 
@@ -14,60 +28,138 @@ def _can(permission: str) -> rx.Var:
     return ShellState.permissions.contains(permission)
 
 
-def _link_button(label: str, icon: str, href: str, **props) -> rx.Component:
-    return rx.link(rx.button(rx.icon(icon, size=16), label, size="3", **props), href=href)
+def _agent_row(agent: AgentRow) -> rx.Component:
+    actions = rx.hstack(
+        rx.cond(
+            AgentsListState.can_create,
+            rx.icon_button(
+                rx.icon("copy", size=14),
+                size="1",
+                variant="ghost",
+                aria_label="Duplicate " + agent.name,
+                on_click=AgentsListState.duplicate(agent.id),
+            ),
+        ),
+        rx.cond(
+            AgentsListState.can_archive & (agent.status != "archived"),
+            confirm(
+                rx.icon_button(
+                    rx.icon("archive", size=14),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    aria_label="Archive " + agent.name,
+                ),
+                "Archive agent?",
+                "It stops accepting runs; its versions and run history stay.",
+                "Archive",
+                AgentsListState.archive(agent.id),
+            ),
+        ),
+        spacing="1",
+    )
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.link(agent.name, href=routes.AGENT_EDIT + "?id=" + agent.id, weight="medium"),
+                rx.text(
+                    agent.description,
+                    size="1",
+                    color_scheme="gray",
+                    truncate=True,
+                    max_width="360px",
+                ),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(status_badge(agent.status)),
+        rx.table.cell(agent.nodes),
+        rx.table.cell(
+            rx.hstack(
+                rx.text(agent.last_run, size="2"),
+                rx.cond(agent.last_run_status != "", status_badge(agent.last_run_status)),
+                spacing="2",
+                align="center",
+            )
+        ),
+        rx.table.cell(agent.updated),
+        rx.table.cell(actions),
+    )
 
 
-@app_page(routes.AGENTS, "Agents")
+def _create_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("plus", size=16), "Create agent", size="3")),
+        rx.dialog.content(
+            rx.dialog.title("Create agent"),
+            rx.dialog.description("Give it a name; the builder opens next."),
+            rx.form(
+                rx.vstack(
+                    text_input("name", "Support triage", required=True, max_length=200),
+                    text_input("description", "What it does (optional)", max_length=2000),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        submit_button("Create"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    margin_top="12px",
+                ),
+                on_submit=AgentsListState.create,
+            ),
+            max_width="440px",
+        ),
+        open=AgentsListState.create_open,
+        on_open_change=AgentsListState.set_create_open,
+    )
+
+
+def _agent_filters() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                name="search",
+                placeholder="Search agents",
+                default_value=AgentsListState.search,
+                width="260px",
+            ),
+            rx.select(STATUSES, name="status", default_value="all"),
+            rx.button("Filter", type="submit", variant="soft"),
+            spacing="2",
+        ),
+        on_submit=AgentsListState.apply_filter,
+    )
+
+
+@app_page(routes.AGENTS, "Agents", on_load=[AgentsListState.load])
 def agents() -> rx.Component:
     """The organization's agents."""
-    create = rx.cond(_can("create_agent"), _link_button("Create agent", "plus", routes.AGENT_NEW))
-    return rx.vstack(
-        page_header("Agents", "Automations that combine triggers, models, tools and approvals."),
-        empty_state(
-            "bot",
-            "No agents yet",
-            rx.cond(
-                _can("create_agent"),
-                "Create an agent to start building.",
-                "Agents your team builds will appear here.",
-            ),
-            create,
-        ),
-        spacing="5",
-        width="100%",
+    create = rx.cond(AgentsListState.can_create, _create_dialog())
+    listing = table(
+        ["Agent", "Status", "Steps", "Last run", "Updated", ""],
+        rx.foreach(AgentsListState.rows, _agent_row),
     )
-
-
-@app_page(routes.RUNS, "Runs")
-def runs() -> rx.Component:
-    """Agent runs and their status."""
-    return rx.vstack(
-        page_header("Runs", "Every execution of every agent, with its steps and results."),
-        empty_state(
-            "activity",
-            "No runs yet",
-            "Runs appear here as soon as an agent is triggered.",
-            _link_button("Go to agents", "arrow-right", routes.AGENTS, variant="soft"),
+    nothing = empty_state(
+        "bot",
+        "No agents yet",
+        rx.cond(
+            _can("create_agent"),
+            "Create an agent to start building.",
+            "Agents your team builds will appear here.",
         ),
-        spacing="5",
-        width="100%",
     )
-
-
-@app_page(routes.KNOWLEDGE, "Knowledge")
-def knowledge() -> rx.Component:
-    """Document collections agents can search."""
+    filtered = (AgentsListState.search != "") | (AgentsListState.status != "all")
     return rx.vstack(
-        page_header("Knowledge", "Documents your agents can search and cite."),
-        empty_state(
-            "book-open",
-            "No knowledge bases yet",
-            rx.cond(
-                _can("edit_knowledge"),
-                "Add a knowledge base and upload documents so agents can answer from them.",
-                "Knowledge bases your team adds will appear here.",
-            ),
+        page_header(
+            "Agents", "Automations that combine triggers, models, tools and approvals.", create
+        ),
+        rx.cond(
+            (AgentsListState.rows.length() > 0) | filtered,
+            rx.vstack(_agent_filters(), listing, spacing="3", width="100%"),
+            rx.cond(AgentsListState.loaded, nothing, rx.center(rx.spinner(), width="100%")),
         ),
         spacing="5",
         width="100%",

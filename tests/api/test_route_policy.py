@@ -72,6 +72,24 @@ def test_public_routes_are_exactly_the_allowlist():
         ("POST", "/api/v1/auth/password-reset/confirm"),
         # Inbound trigger webhooks, authenticated by their signed token (services.triggers).
         ("POST", "/api/v1/hooks/{token}"),
+        # The API reference, rendered server-side from the (public) OpenAPI document.
+        ("GET", "/api/v1/docs"),
+        # The widget loader script embedded on customer sites, and the chat frame's own assets.
+        ("GET", "/widget.js"),
+        ("GET", "/widget/frame.js"),
+        ("GET", "/widget/frame.css"),
+        # The chat frame page: framable only by the agent's allowed origins (CSP).
+        ("GET", "/widget/chat/{public_key}"),
+        # Widget theme for the loader: publishable key + Origin allowlist (CORS).
+        ("GET", "/api/v1/widget/{public_key}/config"),
+        # Anonymous id / HMAC-signed user token -> widget session token (key + Origin checked).
+        ("POST", "/api/v1/widget/{public_key}/session"),
+        # End-user conversation routes: key + Origin + widget session token, rate limited.
+        ("GET", "/api/v1/widget/{public_key}/messages"),
+        ("POST", "/api/v1/widget/{public_key}/messages"),
+        ("POST", "/api/v1/widget/{public_key}/conversations"),
+        ("GET", "/api/v1/widget/{public_key}/messages/{message_id}/stream"),
+        ("POST", "/api/v1/widget/{public_key}/messages/{message_id}/feedback"),
     } == PUBLIC_ROUTES
 
 

@@ -70,7 +70,9 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the app and its worker stop when the browser tests end, so the worker cannot
+# pick up messages that later (non-browser) tests enqueue on the same test Redis.
+@pytest.fixture(scope="package")
 def app_server(platform_env: dict[str, str]) -> Iterator[str]:
     """Start the app and one worker; yields the base URL, e.g. ``http://localhost:41234``."""
     from agent_platform.launcher import free_port

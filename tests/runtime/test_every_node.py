@@ -36,9 +36,7 @@ def _run_every_node(client: Any, org: Any, target: Any, model: str) -> dict[str,
     h = org["editor"].headers
     writer = publish(client, h, load_graph("writer.json"), name="Writer")
     kb_id = _knowledge_base(client, h)
-    graph = load_graph(
-        "every_node.json", TARGET=target.url, WRITER=writer, MODEL=model, KB=kb_id
-    )
+    graph = load_graph("every_node.json", TARGET=target.url, WRITER=writer, MODEL=model, KB=kb_id)
     assert {n["type"] for n in graph["nodes"]} == {cls.type for cls in all_node_types()}
     agent_id = publish(client, h, graph, name="Everything")
     inputs = {"message": "Where is my order question?", "items": [1, 2, 3]}

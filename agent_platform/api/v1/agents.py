@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.stream import ExecuteIn, execute_response
 from agent_platform.services import agents, runs
 from agent_platform.services.permissions import Principal
 
@@ -190,12 +191,17 @@ def test_agent(
 @router.post("/{agent_id}/execute", status_code=status.HTTP_202_ACCEPTED)
 def execute_agent(
     agent_id: uuid.UUID,
-    body: InputsIn,
+    body: ExecuteIn,
     idempotency_key: str | None = Header(default=None, max_length=255),
     principal: Principal = Auth,
     session: Session = Db,
 ) -> ExecutionCreatedOut:
-    """Queue a run of the published version; a repeated ``Idempotency-Key`` returns the same."""
+    """Run the published version; a repeated ``Idempotency-Key`` returns the same run.
+
+    Answers 202 at once by default; with ``"wait": true`` waits up to ``timeout_s`` (200 with
+    the finished execution, else 202 with its state); with ``"stream": true`` streams the run's
+    events as SSE, ending with an ``execution`` event (see ``api/v1/stream.py``).
+    """
     run = runs.start_run(
         session,
         principal=principal,
@@ -205,4 +211,5 @@ def execute_agent(
         idempotency_key=idempotency_key,
     )
     session.commit()
-    return ExecutionCreatedOut(execution_id=run.id, status=run.status)
+    answer = execute_response(run.id, run.status, body)
+    return answer or ExecutionCreatedOut(execution_id=run.id, status=run.status)

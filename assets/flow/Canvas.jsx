@@ -1,0 +1,459 @@
+// The builder canvas: a thin shim over @xyflow/react 12.10.0.
+//
+// Panning, zooming, dragging and selecting stay in the browser. Python receives only committed
+// changes (node added, nodes moved at drag stop, items deleted, edge connected, note edited,
+// selection settled) and answers with a new `revision` of the nodes and edges it renders.
+import React, {
+  createContext,
+  memo,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
+import {
+  Background,
+  Controls,
+  Handle,
+  MiniMap,
+  Panel,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  useEdgesState,
+  useNodesState,
+  useReactFlow,
+} from "@xyflow/react";
+import {
+  BookOpen,
+  Bot,
+  Box,
+  Brain,
+  ClipboardPaste,
+  Code,
+  FileText,
+  Flag,
+  GitBranch,
+  GitFork,
+  Globe,
+  Merge,
+  Play,
+  Repeat,
+  Search,
+  Sparkles,
+  Split,
+  StickyNote,
+  Tags,
+  UserCheck,
+  Variable,
+} from "lucide-react";
+
+const ICONS = {
+  bot: Bot, brain: Brain, code: Code, "file-text": FileText, flag: Flag,
+  "git-branch": GitBranch, "git-fork": GitFork, globe: Globe, merge: Merge, play: Play,
+  repeat: Repeat, sparkles: Sparkles, split: Split, tags: Tags, "user-check": UserCheck,
+  variable: Variable, "book-open": BookOpen,
+};
+const CLIPBOARD_KEY = "ap-flow-clipboard";
+const CATEGORY = {
+  trigger: "Triggers", ai: "AI", logic: "Logic", data: "Data",
+  integration: "Integrations", human: "Human", output: "Output",
+};
+const RunContext = createContext({ status: {}, handles: {} });
+const ApiContext = createContext({});
+
+const StepNode = memo(function StepNode({ id, data, selected }) {
+  const run = useContext(RunContext);
+  const status = run.status[id] || "";
+  const Icon = ICONS[data.icon] || Box;
+  const problems = data.problems || [];
+  const outs = data.handles || [];
+  return (
+    <div
+      className={`apf-node apf-s-${status || "idle"}${selected ? " apf-selected" : ""}`}
+      data-testid={`node-${id}`}
+      data-status={status}
+    >
+      {data.hasInput && <Handle type="target" position={Position.Left} className="apf-in" />}
+      <div className="apf-head">
+        <span className="apf-icon"><Icon size={15} /></span>
+        <span className="apf-title">{data.title}</span>
+        {problems.length > 0 && (
+          <span className="apf-badge" title={problems.join("\n")} data-testid={`problems-${id}`}>
+            {problems.length}
+          </span>
+        )}
+      </div>
+      <div className="apf-meta">
+        <span>{id}</span>
+        {status && <span className="apf-status">{status}</span>}
+      </div>
+      {data.summary && <div className="apf-summary" title={data.summary}>{data.summary}</div>}
+      {outs.length === 1 && (
+        <Handle
+          type="source"
+          id={outs[0].id}
+          position={Position.Right}
+          className="apf-handle"
+          data-testid={`handle-${id}-${outs[0].id}`}
+        />
+      )}
+      {outs.length > 1 && (
+        <div className="apf-outs">
+          {outs.map((h) => (
+            <div className="apf-out" key={h.id}>
+              <span className={run.handles[id] === h.id ? "apf-taken-label" : ""}>
+                {h.label}
+              </span>
+              <Handle
+                type="source"
+                id={h.id}
+                position={Position.Right}
+                className="apf-handle"
+                data-testid={`handle-${id}-${h.id}`}
+              />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+});
+
+const NoteNode = memo(function NoteNode({ id, data }) {
+  const api = useContext(ApiContext);
+  const [text, setText] = useState(data.text || "");
+  useEffect(() => setText(data.text || ""), [data.text]);
+  return (
+    <div className="apf-note" data-testid={`note-${id}`}>
+      <div className="apf-note-grip"><StickyNote size={12} /> Note</div>
+      <textarea
+        className="nodrag nowheel"
+        value={text}
+        readOnly={api.readOnly}
+        placeholder="Write a note…"
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() => text !== (data.text || "") && api.call("onEditNote", { id, text })}
+      />
+    </div>
+  );
+});
+
+const NODE_TYPES = { step: StepNode, note: NoteNode };
+
+function reaches(edges, start, goal) {
+  const seen = new Set([start]);
+  const queue = [start];
+  while (queue.length) {
+    const here = queue.shift();
+    if (here === goal) return true;
+    for (const e of edges) {
+      if (e.source === here && !seen.has(e.target)) {
+        seen.add(e.target);
+        queue.push(e.target);
+      }
+    }
+  }
+  return false;
+}
+
+// The same rules Python enforces, checked as the edge is drawn so the refusal is immediate.
+function refusal(conn, nodes, edges) {
+  if (conn.source === conn.target) return "A step cannot connect to itself.";
+  const target = nodes.find((n) => n.id === conn.target);
+  if (!target || target.type !== "step") return "Connect two steps.";
+  if (!target.data.hasInput) return "A trigger starts the run, so nothing can connect into it.";
+  const handle = conn.sourceHandle || null;
+  if (edges.some((e) => e.source === conn.source && e.target === conn.target &&
+      (e.sourceHandle || null) === handle)) return "These steps are already connected.";
+  if (!target.data.multiInput && edges.some((e) => e.target === conn.target))
+    return "This step already has an input; use a Join step to merge branches.";
+  if (target.data.kind !== "loop" && reaches(edges, conn.target, conn.source))
+    return "That connection would make a cycle; use a Loop step to repeat steps.";
+  return "";
+}
+
+async function readClipboard() {
+  try {
+    const text = await navigator.clipboard.readText();
+    if (text && text.includes("agent_platform_graph")) return text;
+  } catch (e) {
+    // No clipboard permission (e.g. headless): fall back to the copy kept in localStorage.
+  }
+  return window.localStorage.getItem(CLIPBOARD_KEY) || "";
+}
+
+function Palette({ items, onAdd }) {
+  const [query, setQuery] = useState("");
+  const q = query.trim().toLowerCase();
+  const shown = items.filter((i) => !q || `${i.label} ${i.type} ${i.description}`.toLowerCase().includes(q));
+  const groups = [];
+  for (const item of shown) {
+    const last = groups[groups.length - 1];
+    if (last && last.category === item.category) last.items.push(item);
+    else groups.push({ category: item.category, items: [item] });
+  }
+  return (
+    <div className="apf-palette" data-testid="palette">
+      <div className="apf-search">
+        <Search size={14} />
+        <input placeholder="Search steps" value={query} onChange={(e) => setQuery(e.target.value)} />
+      </div>
+      <div className="apf-groups">
+        {groups.map((g) => (
+          <div key={g.category}>
+            <div className="apf-cat">{CATEGORY[g.category] || g.category}</div>
+            {g.items.map((item) => {
+              const Icon = ICONS[item.icon] || Box;
+              return (
+                <div
+                  key={item.type}
+                  className="apf-item"
+                  draggable
+                  title={item.description}
+                  data-testid={`palette-${item.type}`}
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData("application/ap-node", item.type);
+                    e.dataTransfer.effectAllowed = "move";
+                  }}
+                  onClick={() => onAdd(item.type)}
+                >
+                  <span className="apf-icon"><Icon size={14} /></span>
+                  <span>{item.label}</span>
+                </div>
+              );
+            })}
+          </div>
+        ))}
+        {groups.length === 0 && <div className="apf-empty">No step matches.</div>}
+      </div>
+    </div>
+  );
+}
+
+function Inner(props) {
+  const rf = useReactFlow();
+  const wrapper = useRef(null);
+  const [nodes, setNodes, onNodesChange] = useNodesState([]);
+  const [edges, setEdges, onEdgesChange] = useEdgesState([]);
+  const [message, setMessage] = useState("");
+  const selected = useRef([]);
+  const lastSent = useRef("");
+  const timer = useRef(null);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const ro = !!props.readOnly;
+  const call = useCallback((name, payload) => {
+    const fn = propsRef.current[name];
+    if (fn) fn(payload);
+  }, []);
+
+  const fitted = useRef(false);
+  useEffect(() => {
+    // Fit the graph once, when the first document arrives; later edits keep the viewport.
+    if (fitted.current || !props.revision) return;
+    fitted.current = true;
+    if ((props.nodes || []).length) {
+      window.setTimeout(() => rf.fitView({ padding: 0.2, maxZoom: 1 }), 60);
+    }
+  }, [props.revision]);
+
+  useEffect(() => {
+    const keep = new Set(selected.current);
+    setNodes((props.nodes || []).map((n) => ({ ...n, selected: keep.has(n.id), draggable: !ro,
+      deletable: !ro, ...(n.type === "note" ? { dragHandle: ".apf-note-grip" } : {}) })));
+    setEdges((props.edges || []).map((e) => ({ ...e, deletable: !ro })));
+  }, [props.revision, ro]);
+
+  useEffect(() => {
+    const id = props.focusId;
+    if (!id) return;
+    selected.current = [id];
+    lastSent.current = id;
+    setNodes((ns) => ns.map((n) => (n.selected === (n.id === id) ? n : { ...n, selected: n.id === id })));
+    const node = rf.getNode(id);
+    if (node && props.focusTick) {
+      rf.setCenter(node.position.x + 100, node.position.y + 40, { zoom: rf.getZoom(), duration: 250 });
+    }
+  }, [props.focusId, props.focusTick]);
+
+  useEffect(() => {
+    if (props.fitTick) window.setTimeout(() => rf.fitView({ padding: 0.2, maxZoom: 1, duration: 200 }), 60);
+  }, [props.fitTick]);
+
+  const say = useCallback((text) => {
+    setMessage(text);
+    window.clearTimeout(say.timer);
+    say.timer = window.setTimeout(() => setMessage(""), 4000);
+  }, []);
+
+  const center = useCallback(() => {
+    const box = wrapper.current.getBoundingClientRect();
+    const at = rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
+    const jitter = (nodes.length % 5) * 24;
+    return { x: at.x - 100 + jitter, y: at.y - 40 + jitter };
+  }, [rf, nodes.length]);
+
+  const onSelectionChange = useCallback(({ nodes: chosen }) => {
+    const ids = chosen.map((n) => n.id);
+    selected.current = ids;
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => {
+      const key = ids.join(",");
+      if (key !== lastSent.current) {
+        lastSent.current = key;
+        call("onSelect", ids);
+      }
+    }, 120);
+  }, [call]);
+
+  const onConnect = useCallback((conn) => {
+    const why = refusal(conn, nodes, edges);
+    if (why) return say(why);
+    const id = `pending_${conn.source}_${conn.target}`;
+    setEdges((es) => [...es, { id, source: conn.source, target: conn.target, sourceHandle: conn.sourceHandle }]);
+    call("onConnect", { source: conn.source, sourceHandle: conn.sourceHandle || null, target: conn.target });
+  }, [nodes, edges, call, say]);
+
+  const onDrop = useCallback((event) => {
+    event.preventDefault();
+    const type = event.dataTransfer.getData("application/ap-node");
+    if (!type || ro) return;
+    const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    call("onAdd", { type, x: at.x - 100, y: at.y - 30 });
+  }, [rf, call, ro]);
+
+  const paste = useCallback(async () => {
+    const text = await readClipboard();
+    if (text) call("onPaste", text);
+    else say("The clipboard holds no steps.");
+  }, [call, say]);
+
+  useEffect(() => {
+    if (ro) return undefined;
+    const onKey = (e) => {
+      const tag = (e.target && e.target.tagName) || "";
+      if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || (e.target && e.target.isContentEditable)) return;
+      if (!wrapper.current || !wrapper.current.isConnected) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (mod && key === "z" && !e.shiftKey) { e.preventDefault(); call("onUndo", null); }
+      else if (mod && (key === "y" || (key === "z" && e.shiftKey))) { e.preventDefault(); call("onRedo", null); }
+      else if (mod && key === "c") { call("onCopy", selected.current); }
+      else if (mod && key === "v") { e.preventDefault(); paste(); }
+      else if (mod && key === "d") { e.preventDefault(); call("onDuplicate", selected.current); }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [ro, call, paste]);
+
+  const run = useMemo(() => ({ status: props.status || {}, handles: props.taken || {} }), [props.status, props.taken]);
+  const api = useMemo(() => ({ call, readOnly: ro }), [call, ro]);
+  const shownEdges = useMemo(() => edges.map((e) => {
+    const done = run.status[e.source] === "succeeded" && run.status[e.target];
+    const handle = run.handles[e.source];
+    const taken = done && (!handle || !e.sourceHandle || e.sourceHandle === handle);
+    return taken ? { ...e, className: "apf-taken", animated: run.status[e.target] === "running" } : e;
+  }), [edges, run]);
+
+  return (
+    <ApiContext.Provider value={api}>
+      <RunContext.Provider value={run}>
+        <div className="apf-root">
+          {!ro && <Palette items={props.palette || []} onAdd={(type) => call("onAdd", { type, ...center() })} />}
+          <div className="apf-canvas" ref={wrapper} data-testid="canvas" data-revision={props.revision} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+            <ReactFlow
+              nodes={nodes}
+              edges={shownEdges}
+              nodeTypes={NODE_TYPES}
+              onNodesChange={onNodesChange}
+              onEdgesChange={onEdgesChange}
+              onNodeDragStop={(_, __, dragged) => call("onMove", dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })))}
+              onDelete={({ nodes: gone, edges: cut }) => call("onDelete", { nodes: gone.map((n) => n.id), edges: cut.map((e) => e.id) })}
+              onConnect={onConnect}
+              onSelectionChange={onSelectionChange}
+              nodesDraggable={!ro}
+              nodesConnectable={!ro}
+              deleteKeyCode={ro ? null : ["Delete", "Backspace"]}
+              multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+              fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+              minZoom={0.1}
+              snapToGrid
+              snapGrid={[16, 16]}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={16} size={1} />
+              <Controls showInteractive={false} />
+              <MiniMap pannable zoomable className="apf-minimap" />
+              {!ro && (
+                <Panel position="top-right" className="apf-tools">
+                  <button type="button" onClick={() => call("onAddNote", center())} title="Add a sticky note"><StickyNote size={14} /> Note</button>
+                  <button type="button" onClick={paste} title="Paste steps (Ctrl+V)"><ClipboardPaste size={14} /> Paste</button>
+                </Panel>
+              )}
+              {message && <Panel position="top-center" className="apf-refusal" data-testid="refusal">{message}</Panel>}
+            </ReactFlow>
+          </div>
+        </div>
+        <style>{CSS}</style>
+      </RunContext.Provider>
+    </ApiContext.Provider>
+  );
+}
+
+export function FlowCanvas(props) {
+  return (
+    <ReactFlowProvider>
+      <Inner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+const CSS = `
+.apf-root { display: flex; width: 100%; height: 100%; border: 1px solid var(--gray-6); border-radius: 10px; overflow: hidden; background: var(--gray-1); }
+.apf-palette { width: 200px; flex-shrink: 0; border-right: 1px solid var(--gray-5); background: var(--gray-2); display: flex; flex-direction: column; }
+.apf-search { display: flex; align-items: center; gap: 6px; margin: 8px; padding: 4px 8px; border: 1px solid var(--gray-6); border-radius: 6px; background: var(--gray-1); color: var(--gray-10); }
+.apf-search input { border: none; outline: none; background: transparent; width: 100%; font-size: 13px; color: var(--gray-12); }
+.apf-groups { overflow-y: auto; padding: 0 8px 8px; }
+.apf-cat { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--gray-10); margin: 10px 4px 4px; }
+.apf-item { display: flex; align-items: center; gap: 8px; padding: 6px 8px; border-radius: 6px; font-size: 13px; cursor: grab; color: var(--gray-12); user-select: none; }
+.apf-item:hover { background: var(--accent-3); }
+.apf-empty { font-size: 12px; color: var(--gray-10); padding: 8px; }
+.apf-canvas { flex: 1; position: relative; min-width: 0; }
+.apf-icon { display: inline-flex; align-items: center; justify-content: center; width: 24px; height: 24px; border-radius: 6px; background: var(--accent-3); color: var(--accent-11); flex-shrink: 0; }
+.apf-node { width: 210px; background: var(--color-panel-solid, var(--gray-1)); border: 1.5px solid var(--gray-7); border-radius: 10px; box-shadow: 0 1px 3px rgba(0,0,0,.08); font-size: 12px; color: var(--gray-12); }
+.apf-node.apf-selected { border-color: var(--accent-9); box-shadow: 0 0 0 3px var(--accent-4); }
+.apf-head { display: flex; align-items: center; gap: 8px; padding: 8px 10px 2px; }
+.apf-title { font-weight: 600; font-size: 13px; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.apf-badge { background: var(--red-9); color: white; border-radius: 9999px; min-width: 18px; height: 18px; font-size: 11px; display: inline-flex; align-items: center; justify-content: center; padding: 0 5px; cursor: help; }
+.apf-meta { display: flex; justify-content: space-between; padding: 0 10px; color: var(--gray-10); font-family: var(--code-font-family, monospace); font-size: 11px; }
+.apf-status { font-family: var(--default-font-family, sans-serif); font-weight: 600; text-transform: uppercase; font-size: 10px; letter-spacing: .04em; }
+.apf-summary { padding: 4px 10px 8px; color: var(--gray-11); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.apf-outs { border-top: 1px solid var(--gray-4); padding: 2px 0; }
+.apf-out { position: relative; height: 20px; display: flex; justify-content: flex-end; align-items: center; padding-right: 12px; font-size: 11px; color: var(--gray-11); }
+.apf-taken-label { color: var(--green-11); font-weight: 600; }
+.apf-handle, .apf-in { width: 10px; height: 10px; background: var(--gray-1); border: 2px solid var(--accent-9); }
+.apf-s-queued { border-style: dashed; border-color: var(--gray-8); }
+.apf-s-queued .apf-status { color: var(--gray-10); }
+.apf-s-running { border-color: var(--blue-9); box-shadow: 0 0 0 3px var(--blue-4); animation: apf-pulse 1s ease-in-out infinite; }
+.apf-s-running .apf-status { color: var(--blue-11); }
+.apf-s-succeeded { border-color: var(--green-9); background: var(--green-2); }
+.apf-s-succeeded .apf-status { color: var(--green-11); }
+.apf-s-failed { border-color: var(--red-9); background: var(--red-2); }
+.apf-s-failed .apf-status { color: var(--red-11); }
+.apf-s-paused { border-color: var(--amber-9); background: var(--amber-2); }
+.apf-s-paused .apf-status { color: var(--amber-11); }
+@keyframes apf-pulse { 50% { box-shadow: 0 0 0 6px var(--blue-3); } }
+.react-flow__edge.apf-taken .react-flow__edge-path { stroke: var(--green-9); stroke-width: 2.5; }
+.apf-note { width: 200px; background: #fff7c2; border: 1px solid #e9d66b; border-radius: 6px; box-shadow: 0 2px 6px rgba(0,0,0,.1); color: #3b3200; }
+.apf-note-grip { font-size: 11px; padding: 4px 8px; cursor: grab; display: flex; gap: 4px; align-items: center; border-bottom: 1px solid #e9d66b; }
+.apf-note textarea { width: 100%; min-height: 70px; border: none; background: transparent; resize: vertical; padding: 6px 8px; font-size: 12px; outline: none; color: inherit; }
+.apf-tools { display: flex; gap: 6px; }
+.apf-tools button { display: inline-flex; gap: 4px; align-items: center; font-size: 12px; padding: 4px 8px; border-radius: 6px; border: 1px solid var(--gray-6); background: var(--gray-1); color: var(--gray-12); cursor: pointer; }
+.apf-tools button:hover { background: var(--gray-3); }
+.apf-refusal { background: var(--amber-3); color: var(--amber-11); border: 1px solid var(--amber-7); padding: 6px 12px; border-radius: 8px; font-size: 13px; }
+.react-flow__controls button { background: var(--gray-1); color: var(--gray-12); border-bottom-color: var(--gray-5); }
+.apf-minimap { background: var(--gray-2); }
+`;
