@@ -32,8 +32,8 @@ def _signup(page) -> None:
     _at(page, "/agents")
 
 
-@pytest.mark.skipif(not DOC.exists(), reason="postgresql-doc-15 is not installed")
 def test_upload_index_and_search(new_page, shot):
+    assert DOC.exists(), f"{DOC} is missing: run `bash scripts/test-deps.sh`"
     page = new_page(viewport={"width": 1280, "height": 900})
     _signup(page)
     page.goto("/knowledge")

@@ -39,7 +39,11 @@ QUESTIONS = [
      "datatype-enum.html"),
 ]  # fmt: skip
 
-pytestmark = pytest.mark.skipif(not PG_DOCS.exists(), reason="postgresql-doc-15 not installed")
+
+@pytest.fixture(autouse=True, scope="module")
+def _manual_installed() -> None:
+    """The PostgreSQL manual is a test dependency (`scripts/test-deps.sh` installs it)."""
+    assert PG_DOCS.exists(), f"{PG_DOCS} is missing: run `bash scripts/test-deps.sh`"
 
 
 @pytest.fixture(scope="module")
