@@ -9,17 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
+from agent_platform.routes import safe_next
 from agent_platform.services import auth
 from agent_platform.settings import get_settings
 
 router = APIRouter()
-
-
-def safe_next(path: str | None) -> str:
-    """``path`` if it is a same-site absolute path, else ``/agents`` (no open redirects)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return "/agents"
-    return path
 
 
 @router.get("/api/v1/auth/web/session", include_in_schema=False)

@@ -20,7 +20,7 @@ from agent_platform.models.api_keys import ApiKey, Scope
 from agent_platform.models.base import utcnow
 from agent_platform.models.orgs import Membership, Organization, Role
 from agent_platform.services import audit
-from agent_platform.services.errors import InvalidInput, RateLimited, Unauthenticated
+from agent_platform.services.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
 from agent_platform.services.mail import queue_email
 from agent_platform.services.permissions import Principal
 from agent_platform.services.tokens import (
@@ -245,8 +245,6 @@ def resolve_session(session: Session, *, token: str, ip: str = "") -> Identity:
 
 def switch_org(session: Session, *, token: str, org_id: uuid.UUID) -> Identity:
     """Make ``org_id`` the session's current org. Raises ``NotFound`` if not a member."""
-    from agent_platform.services.errors import NotFound
-
     row = _live_session(session, token)
     member = session.exec(
         select(Membership).where(Membership.user_id == row.user_id, Membership.org_id == org_id)

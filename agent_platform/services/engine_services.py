@@ -27,8 +27,9 @@ from agent_platform.engine.validation import InvalidGraphError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.integrations.llm import LLMRouter
 from agent_platform.integrations.sandbox import SubprocessCodeExecutor
-from agent_platform.services import run_store, runs
+from agent_platform.services import credential_llm, run_store, runs
 from agent_platform.services.approval_gate import PgApprovalGate
+from agent_platform.services.credentials import CredentialResolver
 from agent_platform.services.errors import DomainError
 from agent_platform.services.retrieval import PgRetriever
 from agent_platform.services.run_events import PgRedisEventSink
@@ -41,47 +42,22 @@ MAX_SUB_AGENT_DEPTH = 5
 ExecuteResult = Literal["done", "locked", "skipped"]
 
 
-def _credentials() -> Any | None:
-    try:
-        from agent_platform.services import credentials
-    except ImportError:  # the credential vault is optional: then only offline models work
-        return None
-    return credentials
-
-
-async def _no_key(provider: str, credential_id: str | None) -> dict[str, Any] | None:
-    return None
-
-
 def build_services(*, org_id: uuid.UUID, run_id: uuid.UUID, depth: int = 0) -> Services:
     """The ports the engine's nodes use for one run of ``org_id``.
 
-    LLM keys and node secrets come from the org's credential vault when that service exists
-    (else only ``offline:*`` models work and secrets are unavailable). Outbound HTTP goes
+    LLM keys and node secrets come from the org's credential vault. Outbound HTTP goes
     through the one egress guard; code runs in the subprocess sandbox; knowledge search is
     tenant-scoped through ``PgRetriever``.
 
     Args:
         depth: sub-agent nesting depth of this run (0 for a top-level run).
     """
-    runtime = get_settings().runtime
-    credentials = _credentials()
-    key_lookup = credentials.llm_key_lookup(org_id) if credentials else _no_key
-    secrets = credentials.CredentialResolver(org_id) if credentials else None
-    base_urls = {
-        name: url
-        for name, url in (
-            ("openai", runtime.openai_base_url),
-            ("anthropic", runtime.anthropic_base_url),
-        )
-        if url
-    }
-    guard = EgressGuard(allow_hosts=runtime.egress_allow_hosts)
+    guard = EgressGuard(allow_hosts=get_settings().runtime.egress_allow_hosts)
     return Services(
-        llm=LLMRouter(key_lookup=key_lookup, base_urls=base_urls, compat_url_check=guard.check_url),
+        llm=credential_llm.build_llm_router(org_id),
         http=EgressHttpClient(guard),
         code=SubprocessCodeExecutor(),
-        secrets=secrets,
+        secrets=CredentialResolver(org_id),
         approvals=PgApprovalGate(run_id, org_id),
         sub_agents=PgSubAgentRunner(org_id=org_id, run_id=run_id, depth=depth),
         retriever=PgRetriever(org_id),

@@ -82,9 +82,9 @@ def embedder_for(*, org_id: uuid.UUID, model: str, credential_id: uuid.UUID | No
     """
     if model == LOCAL_MODEL:
         return local_embedder()
-    from agent_platform.services import credentials
+    from agent_platform.services import credential_llm
 
-    lookup = credentials.llm_key_lookup(org_id)
+    lookup = credential_llm.llm_key_lookup(org_id)
     key = asyncio.run(lookup("openai", str(credential_id) if credential_id else None))
     if not key or not key.get("api_key"):
         raise EmbeddingError("No OpenAI credential is configured for this knowledge base.")

@@ -1,4 +1,4 @@
-"""Organizations, their members and invitations.
+"""Organizations and their members (invitations: ``services.invitations``).
 
 Every function that acts inside an organization takes the caller's ``Principal`` and works only
 on rows with ``org_id == principal.org_id``; anything else is ``NotFound``. The caller commits.
@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from agent_platform.models.accounts import User
-from agent_platform.models.base import utcnow
-from agent_platform.models.orgs import Invitation, Membership, Organization, Role, TeamMember
+from agent_platform.models.orgs import Membership, Organization, Role, TeamMember
 from agent_platform.services import audit, auth
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from agent_platform.services.mail import queue_email
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.tokens import new_token, token_hash
-from agent_platform.settings import get_settings
-
-_BAD_INVITE = "This invitation is invalid, has expired or was already used. Ask for a new one."
 
 
 @dataclass
@@ -46,16 +40,6 @@ class MemberView:
     joined_at: datetime
 
 
-@dataclass
-class InvitationPreview:
-    """What the invitee sees before accepting."""
-
-    org_name: str
-    email: str
-    role: str
-    inviter_email: str
-
-
 def require_user(principal: Principal) -> uuid.UUID:
     """The principal's user id. Raises ``Forbidden`` for API keys, which are not members."""
     if principal.user_id is None:
@@ -72,7 +56,7 @@ def parse_role(role: str) -> Role:
         raise InvalidInput(f"Role must be one of: {choices}.", details={"role": role}) from None
 
 
-def _audit(
+def audit_action(
     session: Session,
     principal: Principal,
     action: str,
@@ -129,7 +113,9 @@ def rename_org(session: Session, *, principal: Principal, name: str) -> Organiza
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("Give the organization a name of 1 to 200 characters.")
-    _audit(session, principal, "org.renamed", ("org", org.id), **{"from": org.name, "to": name})
+    audit_action(
+        session, principal, "org.renamed", ("org", org.id), **{"from": org.name, "to": name}
+    )
     org.name = name
     session.add(org)
     return org
@@ -177,7 +163,7 @@ def list_members(session: Session, *, principal: Principal) -> list[MemberView]:
     ]
 
 
-def _find_membership(
+def find_membership(
     session: Session, org_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
 ) -> Membership | None:
     stmt = select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
@@ -185,7 +171,7 @@ def _find_membership(
 
 
 def _membership(session: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> Membership:
-    row = _find_membership(session, org_id, user_id, lock=True)
+    row = find_membership(session, org_id, user_id, lock=True)
     if row is None:
         raise NotFound("Member not found.")
     return row
@@ -201,189 +187,9 @@ def _owner_count(session: Session, org_id: uuid.UUID) -> int:
     return len(list(session.exec(stmt)))
 
 
-def _require_owner_for(principal: Principal, *roles: str) -> None:
+def require_owner_for(principal: Principal, *roles: str) -> None:
     if Role.OWNER in roles and principal.role is not Role.OWNER:
         raise Forbidden("Only an owner can grant or take away the owner role.")
-
-
-def invite_member(
-    session: Session, *, principal: Principal, email: str, role: str, accept_url: str
-) -> Invitation:
-    """Email a single-use invitation link ``accept_url?token=...`` (``MANAGE_MEMBERS``).
-
-    A pending invitation for the same email is revoked first, so only the newest link works.
-
-    Raises:
-        Forbidden: without ``MANAGE_MEMBERS``, or a non-owner inviting an owner.
-        InvalidInput: bad email or role.
-        Conflict: the email already belongs to a member.
-    """
-    principal.require(Permission.MANAGE_MEMBERS)
-    role_value = parse_role(role)
-    _require_owner_for(principal, role_value)
-    email = auth.normalize_email(email)
-    _clear_way_for(session, principal.org_id, email)
-    token = new_token()
-    invitation = Invitation(
-        org_id=principal.org_id,
-        email=email,
-        role=role_value,
-        token_hash=token_hash(token),
-        invited_by=principal.user_id,
-        expires_at=utcnow() + timedelta(days=get_settings().security.invitation_days),
-    )
-    session.add(invitation)
-    session.flush()
-    _send_invitation(session, principal=principal, email=email, token=token, accept_url=accept_url)
-    target = ("invitation", invitation.id)
-    _audit(session, principal, "member.invited", target, email=email, role=role_value.value)
-    return invitation
-
-
-def _clear_way_for(session: Session, org_id: uuid.UUID, email: str) -> None:
-    """Refuse existing members; revoke older pending invitations so one link stays valid."""
-    member = session.exec(
-        select(Membership)
-        .join(User, col(User.id) == Membership.user_id)
-        .where(Membership.org_id == org_id, User.email == email)
-    ).first()
-    if member is not None:
-        raise Conflict(f"{email} is already a member of this organization.")
-    for old in _pending_invitations(session, org_id, email=email):
-        old.revoked_at = utcnow()
-        session.add(old)
-
-
-def _send_invitation(
-    session: Session, *, principal: Principal, email: str, token: str, accept_url: str
-) -> None:
-    org = get_org(session, principal=principal)
-    days = get_settings().security.invitation_days
-    queue_email(
-        session,
-        to=email,
-        subject=f"You are invited to {org.name} on Agent Platform",
-        text=(
-            f"{principal.email} invited you to join {org.name} on Agent Platform.\n\n"
-            f"Open this link within {days} days to accept:\n{accept_url}?token={token}\n\n"
-            "If you did not expect this, ignore this email."
-        ),
-    )
-
-
-def _pending_invitations(
-    session: Session, org_id: uuid.UUID, *, email: str | None = None
-) -> list[Invitation]:
-    stmt = select(Invitation).where(
-        Invitation.org_id == org_id,
-        col(Invitation.accepted_at).is_(None),
-        col(Invitation.revoked_at).is_(None),
-        col(Invitation.expires_at) > utcnow(),
-    )
-    if email is not None:
-        stmt = stmt.where(Invitation.email == email)
-    return list(session.exec(stmt.order_by(col(Invitation.created_at).desc())))
-
-
-def list_invitations(session: Session, *, principal: Principal) -> list[Invitation]:
-    """Pending (not accepted, revoked or expired) invitations, newest first.
-
-    Raises:
-        Forbidden: without ``MANAGE_MEMBERS``.
-    """
-    principal.require(Permission.MANAGE_MEMBERS)
-    return _pending_invitations(session, principal.org_id)
-
-
-def revoke_invitation(session: Session, *, principal: Principal, invitation_id: uuid.UUID) -> None:
-    """Make an invitation's link stop working (idempotent for revoked ones).
-
-    Raises:
-        Forbidden: without ``MANAGE_MEMBERS``.
-        NotFound: no such invitation in the principal's organization.
-        Conflict: it was already accepted.
-    """
-    principal.require(Permission.MANAGE_MEMBERS)
-    invitation = session.exec(
-        select(Invitation).where(
-            Invitation.org_id == principal.org_id, Invitation.id == invitation_id
-        )
-    ).first()
-    if invitation is None:
-        raise NotFound("Invitation not found.")
-    if invitation.accepted_at is not None:
-        raise Conflict("This invitation was already accepted.")
-    if invitation.revoked_at is not None:
-        return
-    invitation.revoked_at = utcnow()
-    session.add(invitation)
-    target = ("invitation", invitation.id)
-    _audit(session, principal, "invitation.revoked", target, email=invitation.email)
-
-
-def _live_invitation(session: Session, token: str, *, lock: bool = False) -> Invitation:
-    stmt = select(Invitation).where(Invitation.token_hash == token_hash(token or ""))
-    invitation = session.exec(stmt.with_for_update() if lock else stmt).first()
-    if (
-        invitation is None
-        or invitation.accepted_at is not None
-        or invitation.revoked_at is not None
-        or invitation.expires_at <= utcnow()
-    ):
-        raise InvalidInput(_BAD_INVITE)
-    return invitation
-
-
-def preview_invitation(session: Session, *, token: str) -> InvitationPreview:
-    """Who invites whom to which organization, for the accept page.
-
-    Raises:
-        InvalidInput: the token is unknown, expired, used or revoked.
-    """
-    invitation = _live_invitation(session, token)
-    org = session.get(Organization, invitation.org_id)
-    inviter = session.get(User, invitation.invited_by) if invitation.invited_by else None
-    return InvitationPreview(
-        org_name=org.name if org else "",
-        email=invitation.email,
-        role=invitation.role,
-        inviter_email=inviter.email if inviter else "",
-    )
-
-
-def accept_invitation(session: Session, *, token: str, user_id: uuid.UUID) -> Membership:
-    """Join the invitation's organization with its role; the token then stops working.
-
-    Raises:
-        InvalidInput: the token is unknown, expired, used or revoked.
-        Forbidden: the user's email is not the invited email.
-    """
-    invitation = _live_invitation(session, token, lock=True)
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or user.email != invitation.email:
-        raise Forbidden(
-            f"This invitation was sent to {invitation.email}. "
-            "Log in with that email address to accept it."
-        )
-    invitation.accepted_at = utcnow()
-    session.add(invitation)
-    existing = _find_membership(session, invitation.org_id, user.id)
-    if existing is not None:
-        return existing
-    membership = Membership(org_id=invitation.org_id, user_id=user.id, role=invitation.role)
-    session.add(membership)
-    audit.record(
-        session,
-        action="member.joined",
-        org_id=invitation.org_id,
-        user_id=user.id,
-        email=user.email,
-        target_type="user",
-        target_id=user.id,
-        details={"role": invitation.role, "invitation_id": str(invitation.id)},
-    )
-    session.flush()
-    return membership
 
 
 def change_role(
@@ -401,7 +207,7 @@ def change_role(
     new_role = parse_role(role)
     membership = _membership(session, principal.org_id, user_id)
     old_role = membership.role
-    _require_owner_for(principal, old_role, new_role)
+    require_owner_for(principal, old_role, new_role)
     if old_role == new_role:
         return membership
     if old_role == Role.OWNER and _owner_count(session, principal.org_id) <= 1:
@@ -409,7 +215,7 @@ def change_role(
     membership.role = new_role
     session.add(membership)
     changed = {"from": old_role, "to": new_role.value}
-    _audit(session, principal, "member.role_changed", ("user", user_id), **changed)
+    audit_action(session, principal, "member.role_changed", ("user", user_id), **changed)
     return membership
 
 
@@ -427,7 +233,7 @@ def remove_member(session: Session, *, principal: Principal, user_id: uuid.UUID)
     if principal.user_id is None or principal.user_id != user_id:
         principal.require(Permission.MANAGE_MEMBERS)
     membership = _membership(session, principal.org_id, user_id)
-    _require_owner_for(principal, membership.role)
+    require_owner_for(principal, membership.role)
     if membership.role == Role.OWNER and _owner_count(session, principal.org_id) <= 1:
         raise Conflict("The last owner cannot leave. Make someone else an owner first.")
     for team_member in session.exec(
@@ -437,4 +243,4 @@ def remove_member(session: Session, *, principal: Principal, user_id: uuid.UUID)
     ):
         session.delete(team_member)
     session.delete(membership)
-    _audit(session, principal, "member.removed", ("user", user_id), role=membership.role)
+    audit_action(session, principal, "member.removed", ("user", user_id), role=membership.role)

@@ -10,7 +10,7 @@ import reflex as rx
 
 from agent_platform.db import session_scope
 from agent_platform.models.credentials import CredentialKind
-from agent_platform.services import credentials
+from agent_platform.services import credential_llm, credentials
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import AppState, fmt_time, parse_id, requires, requires_login, text
@@ -125,7 +125,7 @@ class CredentialsState(AppState):
         """Check a credential (LLM keys make a one-token completion)."""
         target = parse_id(credential_id, "credential")
         with session_scope() as session:
-            result = await credentials.test_credential(
+            result = await credential_llm.test_credential(
                 session, principal=self._principal(), credential_id=target
             )
         if result.ok:

@@ -4,7 +4,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.db import session_scope
-from agent_platform.services import auth, orgs
+from agent_platform.services import auth, invitations
 from agent_platform.services.errors import DomainError, InvalidInput, Unauthenticated
 from agent_platform.state.base import AppState, navigate, public, requires_login
 
@@ -36,7 +36,7 @@ class InviteState(AppState):
         self._token = self._query("token")
         try:
             with session_scope() as session:
-                preview = orgs.preview_invitation(session, token=self._token)
+                preview = invitations.preview_invitation(session, token=self._token)
         except DomainError as exc:
             self.error, self.loaded = exc.message, True
             return
@@ -59,7 +59,7 @@ class InviteState(AppState):
             raise InvalidInput("Open the link from your invitation email again.")
         identity = self._identity()
         with session_scope() as session:
-            membership = orgs.accept_invitation(
+            membership = invitations.accept_invitation(
                 session, token=self._token, user_id=identity.user_id
             )
             auth.switch_org(session, token=self._cookie_token(), org_id=membership.org_id)

@@ -7,7 +7,7 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.db import session_scope
 from agent_platform.models.orgs import Role
-from agent_platform.services import orgs
+from agent_platform.services import invitations, orgs
 from agent_platform.services.permissions import Permission
 from agent_platform.settings import get_settings
 from agent_platform.state.base import (
@@ -59,7 +59,11 @@ class MembersState(AppState):
         self.role_options = [r.value for r in grantable] if self.can_manage else []
         with session_scope() as session:
             members = orgs.list_members(session, principal=principal)
-            pending = orgs.list_invitations(session, principal=principal) if self.can_manage else []
+            pending = (
+                invitations.list_invitations(session, principal=principal)
+                if self.can_manage
+                else []
+            )
         self.members = [
             MemberRow(
                 user_id=str(m.user_id),
@@ -91,7 +95,7 @@ class MembersState(AppState):
         email, role = text(form, "email", limit=320), text(form, "role", limit=20) or "editor"
         accept_url = f"{get_settings().base_url}{routes.INVITE}"
         with session_scope() as session:
-            orgs.invite_member(
+            invitations.invite_member(
                 session,
                 principal=self._principal(),
                 email=email,
@@ -129,6 +133,8 @@ class MembersState(AppState):
         """Make a pending invitation's link stop working."""
         target = parse_id(invitation_id, "invitation")
         with session_scope() as session:
-            orgs.revoke_invitation(session, principal=self._principal(), invitation_id=target)
+            invitations.revoke_invitation(
+                session, principal=self._principal(), invitation_id=target
+            )
         self._reload()
         return rx.toast.success("Invitation revoked.")

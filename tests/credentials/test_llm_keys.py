@@ -6,7 +6,7 @@ import asyncio
 
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import ChatMessage, LLMRequest
-from agent_platform.services import credentials
+from agent_platform.services import credential_llm, credentials
 
 KEY = "sk-wire-test-key-000000000000abcd"
 
@@ -31,7 +31,7 @@ def test_lookup_default_and_explicit_and_org_scoped(make_org):
     compat = _create(
         a, "Local", provider="compat", data={"base_url": "http://llm.internal/v1", "api_key": "k"}
     )
-    lookup_a, lookup_b = credentials.llm_key_lookup(a.id), credentials.llm_key_lookup(b.id)
+    lookup_a, lookup_b = credential_llm.llm_key_lookup(a.id), credential_llm.llm_key_lookup(b.id)
     assert asyncio.run(lookup_a("openai", None)) == {"api_key": KEY}
     assert asyncio.run(lookup_a("openai", str(other))) == {"api_key": "sk-other-key-0000000000000"}
     assert asyncio.run(lookup_a("compat", None)) == {
@@ -48,7 +48,7 @@ def test_router_uses_the_org_key_on_the_wire(make_org, wire):
     org = make_org("acme")
     _create(org, "Default")
     wire.reply_text("hello")
-    router = credentials.build_llm_router(org.id)
+    router = credential_llm.build_llm_router(org.id)
     request = LLMRequest(model="openai:gpt-4o-mini", messages=(ChatMessage("user", "hi"),))
     reply = asyncio.run(router.complete(request))
     assert reply.text == "hello"
@@ -60,14 +60,14 @@ def test_test_credential_ok_and_failure(make_org, wire):
     cid = _create(org, "Default")
     with session_scope() as s:
         ok = asyncio.run(
-            credentials.test_credential(s, principal=org.principal(s), credential_id=cid)
+            credential_llm.test_credential(s, principal=org.principal(s), credential_id=cid)
         )
     assert ok.ok and ok.model == "openai:gpt-4o-mini"
     assert wire.requests[-1].json["model"] == "gpt-4o-mini"
     wire.reply_error(401, message=f"Incorrect API key provided: {KEY}")
     with session_scope() as s:
         bad = asyncio.run(
-            credentials.test_credential(s, principal=org.principal(s), credential_id=cid)
+            credential_llm.test_credential(s, principal=org.principal(s), credential_id=cid)
         )
     assert not bad.ok
     assert KEY not in bad.message

@@ -12,7 +12,7 @@ from agent_platform.db import session_scope
 from agent_platform.engine.protocols import PermanentError
 from agent_platform.integrations.vault import VaultError
 from agent_platform.models import Credential
-from agent_platform.services import credentials
+from agent_platform.services import credential_llm, credentials
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.credentials.conftest import SECRET_V1, SECRET_V2
 
@@ -103,7 +103,7 @@ def test_role_matrix(make_org):
                 )
             with pytest.raises(Forbidden):
                 asyncio.run(
-                    credentials.test_credential(
+                    credential_llm.test_credential(
                         s, principal=org.principal(s, role), credential_id=cid
                     )
                 )

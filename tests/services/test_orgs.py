@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from agent_platform.models import AuditLog, Invitation, Membership, Role, TeamMember
 from agent_platform.models.base import utcnow
-from agent_platform.services import auth, orgs, teams
+from agent_platform.services import auth, invitations, orgs, teams
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 PASSWORD = "long enough"
@@ -24,11 +24,11 @@ def _owner(session, email="owner@example.com", org_name="Acme"):
 def _join(session, principal, email, role="viewer"):
     """Invite ``email`` with ``role`` and accept as a freshly signed-up user; returns the user."""
     user, _, _ = auth.signup(session, email=email, password=PASSWORD)
-    orgs.invite_member(
+    invitations.invite_member(
         session, principal=principal, email=email, role=role, accept_url="http://x/a"
     )
     token = _token(session, email)
-    orgs.accept_invitation(session, token=token, user_id=user.id)
+    invitations.accept_invitation(session, token=token, user_id=user.id)
     return user
 
 
@@ -68,15 +68,17 @@ def test_rename_needs_manage_org(session):
 
 def test_invite_and_accept(session, worker, mailbox):
     _, org, principal = _owner(session)
-    invitation = orgs.invite_member(
+    invitation = invitations.invite_member(
         session, principal=principal, email="New@Example.com", role="admin", accept_url="http://x/a"
     )
     assert invitation.expires_at > utcnow() + timedelta(days=6)
-    assert [i.id for i in orgs.list_invitations(session, principal=principal)] == [invitation.id]
+    assert [i.id for i in invitations.list_invitations(session, principal=principal)] == [
+        invitation.id
+    ]
     session.commit()
     text = mailbox.wait_for("new@example.com").get_payload(decode=True).decode()
     token = re.search(r"http://x/a\?token=(\S+)", text).group(1)
-    preview = orgs.preview_invitation(session, token=token)
+    preview = invitations.preview_invitation(session, token=token)
     assert (preview.org_name, preview.role, preview.inviter_email) == (
         "Acme",
         "admin",
@@ -85,12 +87,12 @@ def test_invite_and_accept(session, worker, mailbox):
     newcomer, _, _ = auth.signup(session, email="new@example.com", password=PASSWORD)
     other, _, _ = auth.signup(session, email="other@example.com", password=PASSWORD)
     with pytest.raises(Forbidden, match="new@example.com"):
-        orgs.accept_invitation(session, token=token, user_id=other.id)
-    membership = orgs.accept_invitation(session, token=token, user_id=newcomer.id)
+        invitations.accept_invitation(session, token=token, user_id=other.id)
+    membership = invitations.accept_invitation(session, token=token, user_id=newcomer.id)
     assert (membership.org_id, membership.role) == (org.id, "admin")
     with pytest.raises(InvalidInput):
-        orgs.accept_invitation(session, token=token, user_id=newcomer.id)
-    assert orgs.list_invitations(session, principal=principal) == []
+        invitations.accept_invitation(session, token=token, user_id=newcomer.id)
+    assert invitations.list_invitations(session, principal=principal) == []
 
 
 def test_invite_rules(session):
@@ -98,41 +100,41 @@ def test_invite_rules(session):
     admin = _join(session, principal, "admin@example.com", "admin")
     as_admin = _principal_in(session, admin, org.id, "admin")
     with pytest.raises(Forbidden):
-        orgs.invite_member(
+        invitations.invite_member(
             session, principal=as_admin, email="b@example.com", role="owner", accept_url="u"
         )
     with pytest.raises(Conflict):
-        orgs.invite_member(
+        invitations.invite_member(
             session, principal=as_admin, email="ADMIN@example.com", role="viewer", accept_url="u"
         )
     with pytest.raises(InvalidInput):
-        orgs.invite_member(
+        invitations.invite_member(
             session, principal=as_admin, email="b@example.com", role="boss", accept_url="u"
         )
-    first = orgs.invite_member(
+    first = invitations.invite_member(
         session, principal=as_admin, email="b@example.com", role="viewer", accept_url="u"
     )
     old_token = _token(session, "b@example.com")
-    second = orgs.invite_member(
+    second = invitations.invite_member(
         session, principal=as_admin, email="b@example.com", role="editor", accept_url="u"
     )
     assert first.revoked_at is not None and second.revoked_at is None
     with pytest.raises(InvalidInput):
-        orgs.preview_invitation(session, token=old_token)
-    orgs.revoke_invitation(session, principal=as_admin, invitation_id=second.id)
-    assert orgs.list_invitations(session, principal=principal) == []
+        invitations.preview_invitation(session, token=old_token)
+    invitations.revoke_invitation(session, principal=as_admin, invitation_id=second.id)
+    assert invitations.list_invitations(session, principal=principal) == []
 
 
 def test_expired_invitation_is_refused(session):
     _, _, principal = _owner(session)
-    invitation = orgs.invite_member(
+    invitation = invitations.invite_member(
         session, principal=principal, email="late@example.com", role="viewer", accept_url="u"
     )
     token = _token(session, "late@example.com")
     invitation.expires_at = utcnow() - timedelta(seconds=1)
     session.add(invitation)
     with pytest.raises(InvalidInput):
-        orgs.preview_invitation(session, token=token)
+        invitations.preview_invitation(session, token=token)
 
 
 def test_accept_when_already_member_marks_it_used(session):
@@ -151,10 +153,10 @@ def test_accept_when_already_member_marks_it_used(session):
             expires_at=utcnow() + timedelta(days=1),
         )
     )
-    membership = orgs.accept_invitation(session, token=token, user_id=member.id)
+    membership = invitations.accept_invitation(session, token=token, user_id=member.id)
     assert membership.role == "viewer"  # unchanged
     with pytest.raises(InvalidInput):
-        orgs.accept_invitation(session, token=token, user_id=member.id)
+        invitations.accept_invitation(session, token=token, user_id=member.id)
 
 
 def test_change_role_rules_and_audit(session):

@@ -119,12 +119,12 @@ def _key_count() -> int:
 def owner_and_viewer(db):
     """An org with an owner and a viewer, each with a live session token."""
     from agent_platform.db import session_scope
-    from agent_platform.services import auth, orgs
+    from agent_platform.services import auth, invitations
 
     with session_scope() as s:
         _, org, owner_token = auth.signup(s, email="owner@example.com", password="password123")
         principal = auth.resolve_session(s, token=owner_token).principal
-        orgs.invite_member(
+        invitations.invite_member(
             s,
             principal=principal,
             email="viewer@example.com",

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
-from agent_platform.services import credentials
+from agent_platform.services import credential_llm, credentials
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
@@ -133,7 +133,7 @@ async def test_credential(
     session: Session = Depends(deps.db_session),
 ) -> TestOut:
     """Try the credential: LLM keys make a one-token completion (admins)."""
-    result = await credentials.test_credential(
+    result = await credential_llm.test_credential(
         session,
         principal=principal,
         credential_id=credential_id,

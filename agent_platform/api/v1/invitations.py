@@ -17,7 +17,7 @@ from agent_platform import routes
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.models.orgs import Role
-from agent_platform.services import auth, orgs
+from agent_platform.services import auth, invitations, orgs
 from agent_platform.services.permissions import Principal
 from agent_platform.settings import get_settings
 
@@ -61,7 +61,7 @@ def invite(
     session: Session = Depends(deps.db_session),
 ) -> InvitationOut:
     """Email a single-use invitation link. 409 if the email is already a member."""
-    invitation = orgs.invite_member(
+    invitation = invitations.invite_member(
         session,
         principal=principal,
         email=body.email,
@@ -77,7 +77,7 @@ def list_invitations(
     principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
 ) -> list[InvitationOut]:
     """Pending invitations, newest first."""
-    rows = orgs.list_invitations(session, principal=principal)
+    rows = invitations.list_invitations(session, principal=principal)
     return [InvitationOut.model_validate(i) for i in rows]
 
 
@@ -88,7 +88,7 @@ def revoke_invitation(
     session: Session = Depends(deps.db_session),
 ) -> Response:
     """Make an invitation's link stop working."""
-    orgs.revoke_invitation(session, principal=principal, invitation_id=invitation_id)
+    invitations.revoke_invitation(session, principal=principal, invitation_id=invitation_id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -101,7 +101,7 @@ def preview_invitation(
 ) -> PreviewOut:
     """What an emailed token invites to (422 if it is unknown, used, revoked or expired)."""
     orgs.require_user(principal)
-    return PreviewOut.model_validate(orgs.preview_invitation(session, token=body.token))
+    return PreviewOut.model_validate(invitations.preview_invitation(session, token=body.token))
 
 
 @router.post("/invitations/accept")
@@ -116,7 +116,7 @@ def accept_invitation(
     403 when the signed-in email is not the invited one; 422 when the token no longer works.
     """
     user_id = orgs.require_user(principal)
-    membership = orgs.accept_invitation(session, token=body.token, user_id=user_id)
+    membership = invitations.accept_invitation(session, token=body.token, user_id=user_id)
     token = deps.credential_from(request) or ""
     if token.startswith(auth.SESSION_PREFIX):
         auth.switch_org(session, token=token, org_id=membership.org_id)
