@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "rotate-keys":  # re-encrypt every secret under the newest vault key
         from agent_platform.db import session_scope
-        from agent_platform.services.credentials import rotate_all
+        from agent_platform.services.credentials.store import rotate_all
 
         with session_scope() as session:
             say(f"re-encrypted {rotate_all(session)} secret(s) under the current vault key")

@@ -84,7 +84,7 @@ def make_org():
     """An org and its owner principal."""
     from agent_platform.db import session_scope
     from agent_platform.models.orgs import Role
-    from agent_platform.services import auth
+    from agent_platform.services.accounts import auth
     from agent_platform.services.permissions import Principal
 
     email = f"bench-{uuid.uuid4().hex[:6]}@example.com"
@@ -100,7 +100,8 @@ def ingest(principal) -> tuple[uuid.UUID, dict[str, str], list[str]]:
     from agent_platform.db import session_scope
     from agent_platform.integrations.embeddings import local_embedder
     from agent_platform.models.knowledge import KnowledgeChunk
-    from agent_platform.services import ingestion, knowledge
+    from agent_platform.services.knowledge import bases as knowledge
+    from agent_platform.services.knowledge import ingestion
 
     local_embedder().embed(["warm up"])  # load the model outside the timings
     with session_scope() as s:
@@ -141,7 +142,7 @@ def _embedding_text(chunk) -> str:
 def quality(org_id: uuid.UUID, kb: uuid.UUID, docs: dict[str, str]) -> None:
     """Recall@5 and MRR per mode (a question counts as found if its page is in the top 5)."""
     from agent_platform.db import session_scope
-    from agent_platform.services import retrieval
+    from agent_platform.services.knowledge import retrieval
 
     print(f"\n== Retrieval quality ({len(QUESTIONS)} questions, answer page known, top 5)")
     for mode in ("vector", "full_text", "hybrid"):
@@ -170,7 +171,7 @@ def add_synthetic(principal, total: int, existing: int) -> None:
 
     from agent_platform.db import session_scope
     from agent_platform.integrations import vector_store
-    from agent_platform.services import knowledge
+    from agent_platform.services.knowledge import bases as knowledge
 
     rng = random.Random(total)
     with session_scope() as s:
@@ -204,7 +205,7 @@ def add_synthetic(principal, total: int, existing: int) -> None:
 def latency(org_id: uuid.UUID, kb: uuid.UUID, total: int) -> None:
     """p50/p95 per mode over the question set (query embedding included), 2 rounds."""
     from agent_platform.db import session_scope
-    from agent_platform.services import retrieval
+    from agent_platform.services.knowledge import retrieval
 
     print(f"\n== Query latency with {total:,} chunks in the table (top 5, filtered to one KB)")
     for mode in ("vector", "full_text", "hybrid"):

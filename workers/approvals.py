@@ -2,7 +2,7 @@
 
 Only IDs travel through Redis. ``sweep_approvals`` runs from a thread in every worker process
 (a Redis lease lets one of them sweep per interval), like the run sweeper; timeouts of expired
-approvals are the run sweeper's job (``services.runs.sweep_stale_runs``).
+approvals are the run sweeper's job (``services.runs.runs.sweep_stale_runs``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import workers.broker  # noqa: F401  (the global broker must exist before actors
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
-from agent_platform.services import notifications
+from agent_platform.services.approvals import notifications
 from agent_platform.settings import get_settings
 from workers.periodic import LeasedPeriodic
 

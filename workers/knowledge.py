@@ -1,7 +1,7 @@
 """Knowledge actors: ingest one document (parse, chunk, embed, store).
 
 ``ingest_document`` takes a document ID only and is idempotent (see
-``agent_platform.services.ingestion``). A hostile or unreadable file fails its own row and
+``agent_platform.services.knowledge.ingestion``). A hostile or unreadable file fails its own row and
 returns; only transient failures (rate limits, timeouts, unreachable sites, database blips)
 are retried, twice, and a message that exhausts its retries fails the document with a reason.
 """
@@ -17,7 +17,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.models.knowledge import IllegalDocumentTransition
-from agent_platform.services import ingestion
+from agent_platform.services.knowledge import ingestion
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,9 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.db import session_scope
 from agent_platform.models.runs import IllegalTransition, Run
-from agent_platform.services import engine_services, runs
 from agent_platform.services.errors import DomainError
+from agent_platform.services.runs import runs
+from agent_platform.services.runtime import execute as engine_services
 from agent_platform.settings import get_settings
 from workers.periodic import LeasedPeriodic
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import workers.broker  # noqa: F401  (runs are enqueued on the global broker after commit)
 from agent_platform.db import session_scope
 from agent_platform.models.base import utcnow
-from agent_platform.services import triggers
+from agent_platform.services.agents import triggers
 from agent_platform.settings import get_settings
 
 log = logging.getLogger("workers.scheduler")
@@ -33,8 +33,8 @@ def fire_schedules(now: datetime | None = None, *, limit: int = BATCH) -> list[t
 
 
 def sweep_runs(now: datetime | None = None) -> dict[str, int] | None:
-    """Run ``services.runs.sweep_stale_runs`` once; ``None`` if that service has none."""
-    from agent_platform.services import runs
+    """Run ``services.runs.runs.sweep_stale_runs`` once; ``None`` if that service has none."""
+    from agent_platform.services.runs import runs
 
     sweep = getattr(runs, "sweep_stale_runs", None)
     if sweep is None:

@@ -30,13 +30,13 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
-    ("POST", "/api/v1/hooks/{token}"),  # signed per trigger (services.triggers)
+    ("POST", "/api/v1/hooks/{token}"),  # signed per trigger (services.agents.triggers)
     # API reference page rendered from openapi.json (public like the spec itself).
     ("GET", "/api/v1/docs"),
     # Embeddable chat widget (api/v1/widget.py): static loader/frame assets, the chat frame
     # page (CSP frame-ancestors = allowed origins), and its API. Each call authenticates itself:
     # publishable key of an enabled widget of a published chat agent + Origin allowlist; the
-    # conversation routes also need a signed widget session token (services.widgets).
+    # conversation routes also need a signed widget session token (services.delivery.widgets).
     ("GET", "/widget.js"),
     ("GET", "/widget/frame.js"),
     ("GET", "/widget/frame.css"),

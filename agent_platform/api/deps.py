@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from agent_platform.db import session_scope
-from agent_platform.services import auth
+from agent_platform.services.accounts import auth
 from agent_platform.services.errors import Unauthenticated
 from agent_platform.services.permissions import Principal
 

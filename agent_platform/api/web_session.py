@@ -1,6 +1,6 @@
 """Browser session cookie: set from a one-time login code, cleared at logout.
 
-The Reflex UI logs in through ``services.auth`` and then navigates the browser here, so the
+The Reflex UI logs in through ``services.accounts.auth`` and then navigates the browser here, so the
 session token ends up only in an HttpOnly cookie that JavaScript cannot read.
 """
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
 from agent_platform.routes import safe_next
-from agent_platform.services import auth
+from agent_platform.services.accounts import auth
 from agent_platform.settings import get_settings
 
 router = APIRouter()

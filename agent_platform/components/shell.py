@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.ui import ACCENT, logo, submit_button
-from agent_platform.state.approvals_badge import ApprovalsBadgeState
+from agent_platform.state.approvals.badge import ApprovalsBadgeState
 from agent_platform.state.shell import OrgItem, ShellState
 
 SIDEBAR_WIDTH = "240px"

@@ -223,7 +223,7 @@ class Approval(SQLModel, table=True):
     decided_at: datetime | None = ts_field()
     expires_at: datetime | None = ts_field(index=True)
     created_at: datetime = created_at_field()
-    # The inbox (services.approvals): who may decide (user ids, resolved when the request
+    # The inbox (services.approvals.inbox): who may decide (user ids, resolved when the request
     # opens; reassignment and escalation change it), who claimed it, reminder/escalation marks.
     assignee_ids: list[str] = json_field(list)
     claimed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")

@@ -7,9 +7,9 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import empty_state, page_header
-from agent_platform.state.approvals import ApprovalsState
-from agent_platform.state.approvals_detail import ApprovalDetailState as D
-from agent_platform.state.approvals_view import ApprovalRow, FormFieldView, Pair, StepView, VoteView
+from agent_platform.state.approvals.detail import ApprovalDetailState as D
+from agent_platform.state.approvals.inbox import ApprovalsState
+from agent_platform.state.approvals.view import ApprovalRow, FormFieldView, Pair, StepView, VoteView
 
 STATUS_COLORS = (("approved", "green"), ("rejected", "red"), ("timeout", "amber"), "indigo")
 

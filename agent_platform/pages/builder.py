@@ -19,10 +19,10 @@ from agent_platform.components.flow_canvas.panels import (
 )
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import submit_button
-from agent_platform.state.builder import BuilderState
-from agent_platform.state.builder_edit import BuilderEditState
-from agent_platform.state.builder_run import BuilderRunState
-from agent_platform.state.builder_versions import VersionsState
+from agent_platform.state.builder.edit import BuilderEditState
+from agent_platform.state.builder.editor import BuilderState
+from agent_platform.state.builder.run import BuilderRunState
+from agent_platform.state.builder.versions import VersionsState
 
 CANVAS_HEIGHT = "calc(100vh - 170px)"
 

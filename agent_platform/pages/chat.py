@@ -7,7 +7,7 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import page_header
-from agent_platform.state.chat import BuilderChatState, ChatMessage
+from agent_platform.state.delivery.chat import BuilderChatState, ChatMessage
 
 
 def _bubble(message: ChatMessage) -> rx.Component:

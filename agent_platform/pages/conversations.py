@@ -7,7 +7,7 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import empty_state, page_header, table
-from agent_platform.state.conversations import (
+from agent_platform.state.delivery.conversations import (
     FEEDBACK_FILTERS,
     ConversationRow,
     ConversationsState,

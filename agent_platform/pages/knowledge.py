@@ -17,7 +17,7 @@ from agent_platform.components.ui import (
     text_input,
 )
 from agent_platform.integrations.documents import KINDS, MAX_FILE_BYTES
-from agent_platform.state.knowledge import (
+from agent_platform.state.knowledge.bases import (
     CHUNKING,
     MAX_UPLOAD_FILES,
     DocRow,
@@ -25,7 +25,7 @@ from agent_platform.state.knowledge import (
     KnowledgeDetailState,
     KnowledgeListState,
 )
-from agent_platform.state.knowledge_search import MODES, Hit, KnowledgeSearchState, Part
+from agent_platform.state.knowledge.search import MODES, Hit, KnowledgeSearchState, Part
 
 UPLOAD_ID = "kb-upload"
 STATUS_COLORS = (

@@ -16,8 +16,8 @@ from agent_platform.components.ui import (
     table,
     text_input,
 )
-from agent_platform.state.members import InvitationRow, MemberRow, MembersState
-from agent_platform.state.org_settings import OrgSettingsState
+from agent_platform.state.settings.members import InvitationRow, MemberRow, MembersState
+from agent_platform.state.settings.organization import OrgSettingsState
 
 
 @app_page(routes.SETTINGS, "Settings", on_load=[rx.redirect(routes.SETTINGS_ORG)])

@@ -16,9 +16,9 @@ from agent_platform.components.ui import (
     table,
     text_input,
 )
-from agent_platform.state.api_keys import ALL_SCOPES, ApiKeysState, KeyRow
-from agent_platform.state.audit import AuditRow, AuditState
-from agent_platform.state.teams import TeamMemberRow, TeamRow, TeamsState
+from agent_platform.state.settings.api_keys import ALL_SCOPES, ApiKeysState, KeyRow
+from agent_platform.state.settings.audit import AuditRow, AuditState
+from agent_platform.state.settings.teams import TeamMemberRow, TeamRow, TeamsState
 
 
 def _team_member(team: TeamRow, member: TeamMemberRow) -> rx.Component:

@@ -16,7 +16,12 @@ from agent_platform.components.ui import (
     table,
     text_input,
 )
-from agent_platform.state.credentials import KINDS, PROVIDERS, CredentialRow, CredentialsState
+from agent_platform.state.settings.credentials import (
+    KINDS,
+    PROVIDERS,
+    CredentialRow,
+    CredentialsState,
+)
 
 _KIND_LABELS = {
     "llm_provider": "LLM provider key",

@@ -7,7 +7,7 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import field, page_header, section, submit_button
-from agent_platform.state.widget_settings import WidgetSettingsState as S
+from agent_platform.state.delivery.widget import WidgetSettingsState as S
 
 
 def _input(name: str, value, placeholder: str = "") -> rx.Component:

@@ -20,7 +20,7 @@ from agent_platform.components.ui import (
     text_input,
 )
 from agent_platform.pages import builder, runs  # noqa: F401  (registers the builder and runs pages)
-from agent_platform.state.agents_list import STATUSES, AgentRow, AgentsListState
+from agent_platform.state.agents import STATUSES, AgentRow, AgentsListState
 from agent_platform.state.shell import ShellState
 
 

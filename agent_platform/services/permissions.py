@@ -76,7 +76,7 @@ ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2, Role.OWNER: 3}
 class Principal:
     """The authenticated caller inside one organization.
 
-    Built only by ``services.auth`` from a verified session token or API key; never from
+    Built only by ``services.accounts.auth`` from a verified session token or API key; never from
     request bodies. ``role`` is ``None`` for API keys, which act through ``scopes`` alone.
     """
 

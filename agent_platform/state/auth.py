@@ -4,7 +4,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.db import session_scope
-from agent_platform.services import auth
+from agent_platform.services.accounts import auth
 from agent_platform.services.errors import InvalidInput, Unauthenticated
 from agent_platform.settings import get_settings
 from agent_platform.state.base import AppState, navigate, public, text

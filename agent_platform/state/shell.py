@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.db import session_scope
-from agent_platform.services import auth, orgs
+from agent_platform.services.accounts import auth, orgs
 from agent_platform.state.base import AppState, navigate, parse_id, public, requires_login, text
 
 

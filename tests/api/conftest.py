@@ -43,14 +43,14 @@ class Org:
 
     def principal(self, session, role: str = "owner"):
         """The service-level principal of the member with ``role``."""
-        from agent_platform.services import auth
+        from agent_platform.services.accounts import auth
 
         return auth.resolve_session(session, token=self.members[role].token).principal
 
     def api_key(self, scopes: list[str] | None = None, expires_at=None) -> tuple[uuid.UUID, str]:
         """Create a key as the owner; returns ``(key_id, plaintext)``."""
         from agent_platform.db import session_scope
-        from agent_platform.services import api_keys
+        from agent_platform.services.accounts import api_keys
 
         with session_scope() as s:
             key, plaintext = api_keys.create_api_key(
@@ -80,7 +80,7 @@ def _add_member(session, org_id: uuid.UUID, email: str, role: str) -> None:
 def build_org(label: str, roles: tuple[str, ...] = ("admin", "editor", "viewer")) -> Org:
     """Sign up ``owner@<label>.test`` with an org, add one user per role, log each in."""
     from agent_platform.db import session_scope
-    from agent_platform.services import auth
+    from agent_platform.services.accounts import auth
 
     emails = {"owner": f"owner@{label}.example.com"} | {
         r: f"{r}@{label}.example.com" for r in roles

@@ -70,7 +70,7 @@ def test_public_routes_are_exactly_the_allowlist():
         ("POST", "/api/v1/auth/login"),
         ("POST", "/api/v1/auth/password-reset"),
         ("POST", "/api/v1/auth/password-reset/confirm"),
-        # Inbound trigger webhooks, authenticated by their signed token (services.triggers).
+        # Inbound trigger webhooks, authenticated by their signed token (services.agents.triggers).
         ("POST", "/api/v1/hooks/{token}"),
         # The API reference, rendered server-side from the (public) OpenAPI document.
         ("GET", "/api/v1/docs"),

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 from agent_platform.db import get_engine, session_scope
 from agent_platform.models import AuditLog, Invitation, Organization
 from agent_platform.models.base import utcnow
-from agent_platform.services import teams
+from agent_platform.services.accounts import teams
 from agent_platform.services.pagination import encode_cursor
 from agent_platform.services.tokens import new_token, token_hash
 from tests.api.conftest import build_org, key_headers

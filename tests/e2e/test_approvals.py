@@ -32,8 +32,9 @@ def _paused_run(org):
     """Publish the review graph (approver: the editor) and start it as the owner."""
     from agent_platform.db import session_scope
     from agent_platform.models import Approval, Run
-    from agent_platform.services import agents, runs
-    from tests.approvals.conftest import review_graph
+    from agent_platform.services.agents import agents
+    from agent_platform.services.runs import runs
+    from tests.services.approvals.conftest import review_graph
 
     with session_scope() as s:
         owner = org.principal(s, "owner")

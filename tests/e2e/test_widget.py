@@ -115,9 +115,10 @@ def knowledge_node_available() -> bool:
 def _setup_agent(allowed_origin: str, with_kb: bool) -> tuple[object, str, str]:
     """An org with a published chat agent (answering from a knowledge base if available)."""
     from agent_platform.db import session_scope
-    from agent_platform.services import agents, widgets
+    from agent_platform.services.agents import agents
+    from agent_platform.services.delivery import widgets
     from tests.api.conftest import build_org
-    from tests.knowledge.helpers import create_kb, upload, wait_finished
+    from tests.services.knowledge.helpers import create_kb, upload, wait_finished
 
     org = build_org(f"shop{uuid.uuid4().hex[:6]}")
     kb_id = None

@@ -119,7 +119,7 @@ def _key_count() -> int:
 def owner_and_viewer(db):
     """An org with an owner and a viewer, each with a live session token."""
     from agent_platform.db import session_scope
-    from agent_platform.services import auth, invitations
+    from agent_platform.services.accounts import auth, invitations
 
     with session_scope() as s:
         _, org, owner_token = auth.signup(s, email="owner@example.com", password="password123")
@@ -145,7 +145,7 @@ def owner_and_viewer(db):
 def test_protected_handler_without_valid_session_never_reaches_the_service(
     owner_and_viewer, cookie
 ):
-    from agent_platform.state.api_keys import ApiKeysState
+    from agent_platform.state.settings.api_keys import ApiKeysState
 
     result = ApiKeysState.create.fn(_state(ApiKeysState, cookie), {"name": "stolen"})
     assert _key_count() == 0
@@ -153,7 +153,7 @@ def test_protected_handler_without_valid_session_never_reaches_the_service(
 
 
 def test_viewer_is_refused_and_owner_succeeds(owner_and_viewer):
-    from agent_platform.state.api_keys import ApiKeysState
+    from agent_platform.state.settings.api_keys import ApiKeysState
 
     owner_token, viewer_token = owner_and_viewer
     viewer_state = _state(ApiKeysState, f"ap_session={viewer_token}")
@@ -166,8 +166,8 @@ def test_viewer_is_refused_and_owner_succeeds(owner_and_viewer):
 
 def test_revoked_session_is_refused_at_once(owner_and_viewer):
     from agent_platform.db import session_scope
-    from agent_platform.services import auth
-    from agent_platform.state.api_keys import ApiKeysState
+    from agent_platform.services.accounts import auth
+    from agent_platform.state.settings.api_keys import ApiKeysState
 
     owner_token, _ = owner_and_viewer
     with session_scope() as s:
@@ -178,7 +178,7 @@ def test_revoked_session_is_refused_at_once(owner_and_viewer):
 
 @pytest.mark.parametrize("bad", ["not-a-uuid", 42, None, {"id": 1}, str(uuid.uuid4())])
 def test_bad_or_foreign_ids_become_a_toast(owner_and_viewer, bad):
-    from agent_platform.state.members import MembersState
+    from agent_platform.state.settings.members import MembersState
 
     owner_token, _ = owner_and_viewer
     state = _state(MembersState, f"ap_session={owner_token}")
@@ -187,7 +187,7 @@ def test_bad_or_foreign_ids_become_a_toast(owner_and_viewer, bad):
 
 
 def test_bad_form_payloads_become_a_toast(owner_and_viewer):
-    from agent_platform.state.api_keys import ApiKeysState
+    from agent_platform.state.settings.api_keys import ApiKeysState
 
     owner_token, _ = owner_and_viewer
     state = _state(ApiKeysState, f"ap_session={owner_token}")

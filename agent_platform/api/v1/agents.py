@@ -17,8 +17,9 @@ from sqlmodel import Session
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.api.v1.stream import ExecuteIn, execute_response
-from agent_platform.services import agents, runs
+from agent_platform.services.agents import agents
 from agent_platform.services.permissions import Principal
+from agent_platform.services.runs import runs
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 

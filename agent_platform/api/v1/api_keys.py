@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
-from agent_platform.services import api_keys
+from agent_platform.services.accounts import api_keys
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1/org/api-keys", tags=["api-keys"])

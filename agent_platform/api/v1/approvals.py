@@ -17,8 +17,9 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
-from agent_platform.services import approvals, notifications
-from agent_platform.services.approvals import ApprovalSummary
+from agent_platform.services.approvals import inbox as approvals
+from agent_platform.services.approvals import notifications
+from agent_platform.services.approvals.inbox import ApprovalSummary
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])

@@ -1,7 +1,7 @@
 """``/api/v1/auth``: sign-up, log-in, log-out and password resets.
 
 The public endpoints here are rate limited per client address and endpoint (10/minute) on top
-of the per-email log-in throttle in ``services.auth``.
+of the per-email log-in throttle in ``services.accounts.auth``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, OrgOut, Out, UserOut
 from agent_platform.integrations import ratelimit
 from agent_platform.models.accounts import AuthSession
-from agent_platform.services import auth
+from agent_platform.services.accounts import auth
 from agent_platform.services.errors import RateLimited, Unauthenticated
 from agent_platform.services.permissions import Principal
 from agent_platform.settings import get_settings

@@ -16,9 +16,11 @@ from sqlmodel import Session
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.models.conversations import Channel
-from agent_platform.services import agents, chat, conversations, run_stream
+from agent_platform.services.agents import agents
+from agent_platform.services.delivery import chat, conversations
 from agent_platform.services.errors import NotFound
 from agent_platform.services.permissions import Permission, Principal
+from agent_platform.services.runs import stream as run_stream
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 Auth = Depends(deps.principal)

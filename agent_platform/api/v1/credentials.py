@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
-from agent_platform.services import credential_llm, credentials
+from agent_platform.services.credentials import llm_keys as credential_llm
+from agent_platform.services.credentials import store as credentials
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])

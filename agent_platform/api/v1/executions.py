@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Out
-from agent_platform.services import runs
 from agent_platform.services.permissions import Principal
+from agent_platform.services.runs import runs
 
 router = APIRouter(prefix="/api/v1", tags=["executions"])
 

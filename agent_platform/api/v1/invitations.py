@@ -17,7 +17,7 @@ from agent_platform import routes
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.models.orgs import Role
-from agent_platform.services import auth, invitations, orgs
+from agent_platform.services.accounts import auth, invitations, orgs
 from agent_platform.services.permissions import Principal
 from agent_platform.settings import get_settings
 

@@ -21,8 +21,9 @@ from sqlmodel import Session
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.integrations.documents import MAX_FILE_BYTES
-from agent_platform.services import knowledge, retrieval
 from agent_platform.services.errors import InvalidInput
+from agent_platform.services.knowledge import bases as knowledge
+from agent_platform.services.knowledge import retrieval
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1/knowledge-bases", tags=["knowledge"])

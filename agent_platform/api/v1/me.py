@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import OrgOut, OrgSummaryOut, Out, UserOut
-from agent_platform.services import orgs
+from agent_platform.services.accounts import orgs
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["me"])

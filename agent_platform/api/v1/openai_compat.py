@@ -24,11 +24,12 @@ from sqlmodel import Session, select
 from agent_platform.api import deps
 from agent_platform.api.v1.stream import execution_json, sse_response
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
-from agent_platform.services import run_stream, runs
-from agent_platform.services.conversations import answer_text
+from agent_platform.services.delivery.conversations import answer_text
+from agent_platform.services.delivery.widgets import is_chat_graph
 from agent_platform.services.errors import InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.widgets import is_chat_graph
+from agent_platform.services.runs import runs
+from agent_platform.services.runs import stream as run_stream
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 Auth = Depends(deps.principal)

@@ -20,7 +20,7 @@ from pydantic import Field
 from agent_platform.api.v1.schemas import Body
 from agent_platform.db import session_scope
 from agent_platform.models.runs import Run
-from agent_platform.services import run_stream
+from agent_platform.services.runs import stream as run_stream
 
 MAX_WAIT_S = 300.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, MemberOut, Out
-from agent_platform.services import teams
+from agent_platform.services.accounts import teams
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1/org/teams", tags=["teams"])

@@ -1,8 +1,8 @@
 """Webhook triggers: the public, signed ``POST /api/v1/hooks/{token}`` and its admin routes.
 
 The public route is on ``PUBLIC_ROUTES``: the URL token finds the trigger, and the HMAC
-signature (see ``services.triggers``) authenticates the sender. Every failure to verify is the
-same 401 with nothing revealed; an unknown or disabled token is 404.
+signature (see ``services.agents.triggers``) authenticates the sender. Every failure to verify is
+the same 401 with nothing revealed; an unknown or disabled token is 404.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from agent_platform.api import deps
 from agent_platform.api.errors import error_response
 from agent_platform.api.v1.schemas import Out
 from agent_platform.db import session_scope
-from agent_platform.services import triggers
+from agent_platform.services.agents import triggers
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(tags=["webhooks"])

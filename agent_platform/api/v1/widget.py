@@ -39,9 +39,10 @@ from agent_platform.models.conversations import (
     MessageStatus,
 )
 from agent_platform.models.widgets import AgentWidget
-from agent_platform.services import chat, conversations, run_stream, widgets
+from agent_platform.services.delivery import chat, conversations, widgets
+from agent_platform.services.delivery.widgets import normalise_origin
 from agent_platform.services.errors import NotFound
-from agent_platform.services.widgets import normalise_origin
+from agent_platform.services.runs import stream as run_stream
 from agent_platform.settings import get_settings
 
 ASSETS = Path(__file__).resolve().parents[3] / "assets" / "widget"

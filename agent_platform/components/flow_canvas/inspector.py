@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from agent_platform.state.builder import BuilderState
-from agent_platform.state.builder_fields import NO_CREDENTIAL, FieldView, KeyValue
-from agent_platform.state.builder_inspector import CredentialOption, InspectorState
+from agent_platform.state.builder.editor import BuilderState
+from agent_platform.state.builder.fields import NO_CREDENTIAL, FieldView, KeyValue
+from agent_platform.state.builder.inspector import CredentialOption, InspectorState
 
 MONO = {"font_family": "var(--code-font-family)", "font_size": "12px"}
 

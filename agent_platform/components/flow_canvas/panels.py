@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from agent_platform.components.ui import submit_button
-from agent_platform.state.builder import BuilderState, ProblemRow
-from agent_platform.state.builder_steps import EventRow, StepRow
-from agent_platform.state.builder_versions import VersionRow, VersionsState
+from agent_platform.state.builder.editor import BuilderState, ProblemRow
+from agent_platform.state.builder.steps import EventRow, StepRow
+from agent_platform.state.builder.versions import VersionRow, VersionsState
 
 MONO = {"font_family": "var(--code-font-family)", "font_size": "12px"}
 

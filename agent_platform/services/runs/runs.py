@@ -1,0 +1,376 @@
+"""Runs: start (with idempotency keys), list, inspect, cancel, decide approvals, sweep.
+
+A run is a row first: the ``execute_run`` message carries only its ID and is sent after the
+row commits (``enqueue_after_commit``). Workers execute it (``services.runtime.execute``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
+from agent_platform.models.base import utcnow
+from agent_platform.models.runs import TRIGGERS, Run, RunEvent, RunStatus, Step
+from agent_platform.services.agents import agents as agents_service
+from agent_platform.services.approvals.decisions import decide_approval, expire_approvals
+from agent_platform.services.errors import Conflict, InvalidInput, NotFound
+from agent_platform.services.pagination import Page, paginate
+from agent_platform.services.permissions import Permission, Principal
+from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.runs.lifecycle import MAX_ATTEMPTS
+from agent_platform.settings import get_settings
+
+__all__ = [
+    "cancel_run",
+    "create_run",
+    "decide_approval",
+    "get_run",
+    "list_events",
+    "list_runs",
+    "list_steps",
+    "start_run",
+    "start_run_as_system",
+    "sweep_stale_runs",
+]
+
+QUEUE = "runs"
+ACTOR = "execute_run"
+
+
+def enqueue_run(session: Session, run_id: uuid.UUID, *, delay_ms: int | None = None) -> None:
+    """Send ``execute_run(run_id)`` once ``session`` commits."""
+    enqueue_after_commit(session, queue=QUEUE, actor=ACTOR, delay_ms=delay_ms, run_id=str(run_id))
+
+
+def create_run(
+    session: Session,
+    *,
+    agent: Agent,
+    version_id: uuid.UUID | None,
+    definition: dict[str, Any],
+    inputs: dict[str, Any],
+    trigger: str,
+    created_by: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
+    parent_run_id: uuid.UUID | None = None,
+    parent_step_key: str | None = None,
+    enqueue: bool = True,
+) -> Run:
+    """Insert a pending run and enqueue it after commit (no permission check: callers do it).
+
+    With ``idempotency_key`` an existing run of the same org and agent with that key is
+    returned instead, and nothing is enqueued (also under concurrent requests). ``enqueue``
+    is false for sub-agent runs, which their parent's worker drives inline.
+
+    Raises:
+        InvalidInput: unknown trigger, inputs not an object, or an over-long key.
+    """
+    if trigger not in TRIGGERS:
+        raise InvalidInput(f"Unknown trigger '{trigger}'.", details={"trigger": trigger})
+    if not isinstance(inputs, dict):
+        raise InvalidInput("Run inputs must be a JSON object.", details={"field": "inputs"})
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+        raise InvalidInput("Idempotency-Key must be 1 to 255 characters.")
+    if idempotency_key and (found := _by_key(session, agent, idempotency_key)):
+        return found
+    run = Run(
+        org_id=agent.org_id, agent_id=agent.id, version_id=version_id, definition=definition,
+        inputs=inputs, trigger=trigger, created_by=created_by, idempotency_key=idempotency_key,
+        parent_run_id=parent_run_id, parent_step_key=parent_step_key,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        found = _by_key(session, agent, idempotency_key) if idempotency_key else None
+        if found is None:
+            raise
+        return found
+    if enqueue:
+        enqueue_run(session, run.id)
+    return run
+
+
+def _by_key(session: Session, agent: Agent, key: str) -> Run | None:
+    return session.exec(
+        select(Run).where(
+            Run.org_id == agent.org_id, Run.agent_id == agent.id, Run.idempotency_key == key
+        )
+    ).first()
+
+
+def _pinned_version(session: Session, agent: Agent, version_id: uuid.UUID | None) -> AgentVersion:
+    if agent.status == AgentStatus.ARCHIVED:
+        raise Conflict("This agent is archived; it cannot run.")
+    wanted = version_id or agent.published_version_id
+    if wanted is None:
+        raise Conflict("This agent has no published version yet; publish it first.")
+    version = session.exec(
+        select(AgentVersion).where(
+            AgentVersion.id == wanted,
+            AgentVersion.agent_id == agent.id,
+            AgentVersion.org_id == agent.org_id,
+        )
+    ).first()
+    if version is None:
+        raise NotFound("Agent version not found.")
+    return version
+
+
+def start_run(
+    session: Session,
+    *,
+    principal: Principal,
+    agent_id: uuid.UUID,
+    inputs: dict[str, Any],
+    trigger: str = "api",
+    idempotency_key: str | None = None,
+    version_id: uuid.UUID | None = None,
+) -> Run:
+    """Start a run of the agent's published version (or ``version_id``), pinned to it.
+
+    Returns:
+        The pending run, or the existing run for a repeated ``idempotency_key``.
+
+    Raises:
+        Forbidden: without ``EXECUTE_AGENT``.
+        NotFound: no such agent/version in the principal's org.
+        Conflict: the agent is archived or unpublished.
+    """
+    principal.require(Permission.EXECUTE_AGENT)
+    agent = agents_service.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
+    return _start_published(
+        session, agent, inputs, trigger, idempotency_key, version_id, principal.user_id
+    )
+
+
+def start_run_as_system(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    inputs: dict[str, Any],
+    trigger: str,
+    idempotency_key: str | None = None,
+) -> Run:
+    """Start a published-version run for a verified trigger (webhook, schedule) of ``org_id``.
+
+    The caller has already authenticated the trigger; the agent is still loaded tenant-scoped.
+    Raises like :func:`start_run`.
+    """
+    agent = agents_service.load_agent(session, org_id=org_id, agent_id=agent_id)
+    return _start_published(session, agent, inputs, trigger, idempotency_key, None, None)
+
+
+def _start_published(
+    session: Session,
+    agent: Agent,
+    inputs: dict[str, Any],
+    trigger: str,
+    idempotency_key: str | None,
+    version_id: uuid.UUID | None,
+    created_by: uuid.UUID | None,
+) -> Run:
+    if idempotency_key and (found := _by_key(session, agent, idempotency_key)):
+        return found
+    version = _pinned_version(session, agent, version_id)
+    return create_run(
+        session, agent=agent, version_id=version.id, definition=version.definition,
+        inputs=inputs, trigger=trigger, created_by=created_by, idempotency_key=idempotency_key,
+    )  # fmt: skip
+
+
+def get_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run:
+    """The run ``run_id`` of the principal's org (``VIEW_RUNS``). Raises ``NotFound``."""
+    principal.require(Permission.VIEW_RUNS)
+    return _load(session, principal.org_id, run_id)
+
+
+def _load(session: Session, org_id: uuid.UUID, run_id: uuid.UUID, lock: bool = False) -> Run:
+    statement = select(Run).where(Run.id == run_id, Run.org_id == org_id)
+    run = session.exec(statement.with_for_update() if lock else statement).first()
+    if run is None:
+        raise NotFound("Execution not found.")
+    return run
+
+
+def list_runs(
+    session: Session,
+    *,
+    principal: Principal,
+    agent_id: uuid.UUID | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Run]:
+    """The org's runs, newest first, optionally of one agent and/or in one status."""
+    principal.require(Permission.VIEW_RUNS)
+    statement = select(Run).where(Run.org_id == principal.org_id)
+    if agent_id is not None:
+        statement = statement.where(Run.agent_id == agent_id)
+    if status:
+        if status not in {s.value for s in RunStatus}:
+            raise InvalidInput(f"Unknown run status '{status}'.", details={"status": status})
+        statement = statement.where(Run.status == status)
+    return paginate(session, statement, model=Run, cursor=cursor, limit=limit)
+
+
+def list_steps(session: Session, *, principal: Principal, run_id: uuid.UUID) -> list[Step]:
+    """The run's steps in the order they started."""
+    run = get_run(session, principal=principal, run_id=run_id)
+    statement = (
+        select(Step)
+        .where(Step.run_id == run.id, Step.org_id == run.org_id)
+        .order_by(col(Step.started_at).asc().nulls_last(), col(Step.step_key))
+    )
+    return list(session.exec(statement))
+
+
+def list_events(
+    session: Session, *, principal: Principal, run_id: uuid.UUID, after_seq: int = 0
+) -> list[RunEvent]:
+    """The run's persisted events with ``seq > after_seq``, in order (at most 1000)."""
+    run = get_run(session, principal=principal, run_id=run_id)
+    statement = (
+        select(RunEvent)
+        .where(RunEvent.run_id == run.id, RunEvent.org_id == run.org_id, RunEvent.seq > after_seq)
+        .order_by(col(RunEvent.seq))
+        .limit(1000)
+    )
+    return list(session.exec(statement))
+
+
+def cancel_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run:
+    """Cancel a run (``EXECUTE_AGENT``): pending/paused ones at once, running ones between steps.
+
+    Raises:
+        Conflict: the run already finished.
+    """
+    principal.require(Permission.EXECUTE_AGENT)
+    run = _load(session, principal.org_id, run_id, lock=True)
+    if run.is_terminal:
+        raise Conflict(f"This execution already {run.status}; it cannot be cancelled.")
+    run.cancel_requested_at = run.cancel_requested_at or utcnow()
+    if run.status in (RunStatus.PENDING, RunStatus.PAUSED):
+        run.cancel()
+    session.add(run)
+    return run
+
+
+def sweep_stale_runs(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """Recover runs whose worker died; time out expired approvals. Call periodically.
+
+    A ``running`` run whose ``heartbeat_at`` is older than ``runtime.heartbeat_timeout_s`` is
+    re-enqueued (its completed steps replay, never re-run), or failed once it was picked up
+    ``MAX_ATTEMPTS`` times. A ``pending`` run older than the timeout whose message was lost is
+    re-enqueued. The caller commits (messages go out after commit).
+
+    Returns:
+        Counts: ``{"requeued": n, "failed": n, "approvals_timed_out": n}``.
+    """
+    now = now or utcnow()
+    stale_before = now - timedelta(seconds=get_settings().runtime.heartbeat_timeout_s)
+    counts = {"requeued": 0, "failed": 0, "approvals_timed_out": 0}
+    stale = session.exec(
+        select(Run)
+        .where(
+            ((Run.status == RunStatus.RUNNING) & (col(Run.heartbeat_at) < stale_before))
+            | (
+                (Run.status == RunStatus.PENDING)
+                & (func.coalesce(Run.heartbeat_at, Run.created_at) < stale_before)
+            )
+        )
+        .with_for_update(skip_locked=True)
+        .limit(500)
+    ).all()
+    for run in stale:
+        if run.status == RunStatus.RUNNING and run.attempts >= MAX_ATTEMPTS:
+            run.fail(
+                f"The worker running this execution stopped responding {run.attempts} times; "
+                "it was given up."
+            )
+            counts["failed"] += 1
+        else:
+            run.heartbeat_at = now  # not swept again before the redelivery picks it up
+            enqueue_run(session, run.id)
+            counts["requeued"] += 1
+        session.add(run)
+    for approval in expire_approvals(session, now=now):
+        enqueue_run(session, approval.run_id)
+        counts["approvals_timed_out"] += 1
+    return counts
+
+
+def child_run(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    parent_id: uuid.UUID,
+    step_key: str,
+    agent_id: str,
+    inputs: dict[str, Any],
+) -> uuid.UUID:
+    """The sub-agent run of ``parent_id``'s step ``step_key``, created on first call.
+
+    The child is pinned to the published version of ``agent_id`` in the same org and is not
+    enqueued: the parent's worker drives it inline.
+
+    Raises:
+        NotFound: the agent is not in ``org_id``.
+        Conflict: it is archived or unpublished.
+    """
+    existing = session.exec(
+        select(Run.id).where(Run.parent_run_id == parent_id, Run.parent_step_key == step_key)
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        target = uuid.UUID(str(agent_id))
+    except ValueError:
+        raise NotFound("Agent not found.") from None
+    agent = agents_service.load_agent(session, org_id=org_id, agent_id=target)
+    version = _pinned_version(session, agent, None)
+    run = create_run(
+        session, agent=agent, version_id=version.id, definition=version.definition,
+        inputs=inputs, trigger="sub_agent", parent_run_id=parent_id,
+        parent_step_key=step_key, enqueue=False,
+    )  # fmt: skip
+    session.flush()
+    return run.id
+
+
+def requeue_if_waiting(session: Session, *, run_id: uuid.UUID, delay_ms: int = 1000) -> bool:
+    """Re-send a run's message later if it is pending/paused (its lock was briefly held).
+
+    Returns:
+        Whether a message was queued (sent after commit).
+    """
+    run = session.get(Run, run_id)
+    if run is None or run.status not in (RunStatus.PENDING, RunStatus.PAUSED):
+        return False
+    enqueue_run(session, run.id, delay_ms=delay_ms)
+    return True
+
+
+def note_worker_error(session: Session, *, run_id: uuid.UUID, error: str) -> None:
+    """Keep the last worker-level error on an unfinished run (shown if it is given up)."""
+    run = session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
+    if run is not None and not run.is_terminal:
+        run.error = error[:4000]
+        session.add(run)
+
+
+def fail_run(session: Session, *, run_id: uuid.UUID, reason: str) -> Run | None:
+    """Fail an unfinished run with ``reason`` (dead-lettered messages, poison runs)."""
+    run = session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
+    if run is None or run.is_terminal:
+        return run
+    run.fail(reason)
+    session.add(run)
+    return run

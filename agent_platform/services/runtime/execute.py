@@ -1,0 +1,163 @@
+"""Running a run on a worker: the engine's ports, the run lock, heartbeats and sub-agents.
+
+``execute(run_id)`` is what the ``execute_run`` actor calls. It takes a Postgres advisory lock
+on the run (held by the worker's connection, so a SIGKILLed worker releases it at once),
+claims the row, runs the engine ``Runner`` with ``PgStepStore``/``PgRedisEventSink`` while a
+thread refreshes ``heartbeat_at``, and writes the outcome to the row. Completed steps replay
+from Postgres, so redeliveries and resumes never repeat a side effect.
+
+Sub-agents: a ``sub_agent`` step creates (once per parent step key) a child ``Run`` pinned to
+the other agent's published version and drives it inline, in the same worker and event loop,
+through this same machinery. The child has its own row, steps, events and lock; a redelivered
+parent finds and resumes the same child. A child that pauses for an approval fails the parent
+step (not supported yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any, Literal
+
+from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.protocols import PermanentError
+from agent_platform.engine.runner import Runner, RunOutcome
+from agent_platform.engine.validation import InvalidGraphError
+from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
+from agent_platform.integrations.llm import LLMRouter
+from agent_platform.integrations.sandbox import SubprocessCodeExecutor
+from agent_platform.services.approvals.decisions import PgApprovalGate
+from agent_platform.services.credentials import llm_keys as credential_llm
+from agent_platform.services.credentials.store import CredentialResolver
+from agent_platform.services.errors import DomainError
+from agent_platform.services.knowledge.retrieval import PgRetriever
+from agent_platform.services.runs import lifecycle as run_store
+from agent_platform.services.runs import runs
+from agent_platform.services.runs.lifecycle import (
+    Claim,
+    Heartbeat,
+    PgStepStore,
+    RunLock,
+    in_session,
+)
+from agent_platform.services.runtime.events import PgRedisEventSink
+from agent_platform.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_SUB_AGENT_DEPTH = 5
+ExecuteResult = Literal["done", "locked", "skipped"]
+
+
+def build_services(*, org_id: uuid.UUID, run_id: uuid.UUID, depth: int = 0) -> Services:
+    """The ports the engine's nodes use for one run of ``org_id``.
+
+    LLM keys and node secrets come from the org's credential vault. Outbound HTTP goes
+    through the one egress guard; code runs in the subprocess sandbox; knowledge search is
+    tenant-scoped through ``PgRetriever``.
+
+    Args:
+        depth: sub-agent nesting depth of this run (0 for a top-level run).
+    """
+    guard = EgressGuard(allow_hosts=get_settings().runtime.egress_allow_hosts)
+    return Services(
+        llm=credential_llm.build_llm_router(org_id),
+        http=EgressHttpClient(guard),
+        code=SubprocessCodeExecutor(),
+        secrets=CredentialResolver(org_id),
+        approvals=PgApprovalGate(run_id, org_id),
+        sub_agents=PgSubAgentRunner(org_id=org_id, run_id=run_id, depth=depth),
+        retriever=PgRetriever(org_id),
+    )
+
+
+class PgSubAgentRunner:
+    """Runs another agent of the same org as a child run, inline (see the module docstring).
+
+    Args:
+        org_id: the parent run's organization (children never cross it).
+        run_id: the parent run.
+        depth: the parent's nesting depth; beyond ``MAX_SUB_AGENT_DEPTH`` calls fail.
+    """
+
+    def __init__(self, *, org_id: uuid.UUID, run_id: uuid.UUID, depth: int) -> None:
+        self.org_id = org_id
+        self.run_id = run_id
+        self.depth = depth
+
+    async def run(self, *, agent_id: str, inputs: dict[str, Any], step_key: str) -> Any:
+        """Run (or rejoin) the child for ``step_key`` and return its output.
+
+        Raises:
+            PermanentError: unknown/unpublished agent, too deep, or the child did not succeed.
+        """
+        if self.depth >= MAX_SUB_AGENT_DEPTH:
+            raise PermanentError(f"Sub-agents may nest at most {MAX_SUB_AGENT_DEPTH} deep.")
+        try:
+            child_id = await in_session(
+                lambda s: runs.child_run(
+                    s,
+                    org_id=self.org_id,
+                    parent_id=self.run_id,
+                    step_key=step_key,
+                    agent_id=agent_id,
+                    inputs=inputs,
+                )  # fmt: skip
+            )
+        except DomainError as exc:
+            raise PermanentError(f"Sub-agent '{agent_id}': {exc.message}") from exc
+        while (await execute(child_id, depth=self.depth + 1)) == "locked":
+            await asyncio.sleep(1.0)  # another worker drives the child: wait for it
+        status, output, error = await in_session(lambda s: run_store.result(s, child_id))
+        if status == "succeeded":
+            return output
+        if status == "paused":
+            raise PermanentError("The sub-agent is waiting for an approval; not supported yet.")
+        raise PermanentError(f"The sub-agent run {status}: {error or 'no reason given'}")
+
+
+async def execute(run_id: uuid.UUID, *, depth: int = 0) -> ExecuteResult:
+    """Drive the run until it finishes or pauses (idempotent; safe to call on redelivery).
+
+    Returns:
+        ``"done"`` when this call drove the run, ``"skipped"`` when there was nothing to do
+        (terminal, or paused without a decision), ``"locked"`` when another worker holds it.
+    """
+    lock = RunLock(run_id)
+    if not await asyncio.to_thread(lock.acquire):
+        return "locked"
+    try:
+        claim = await in_session(lambda s: run_store.claim(s, run_id))
+        if claim is None:
+            return "skipped"
+        while True:
+            outcome = await _run_engine(claim, depth)
+            again = await in_session(lambda s, o=outcome: run_store.finish(s, run_id, o))
+            if not again:  # a decision arrived while pausing: continue at once
+                return "done"
+    finally:
+        await asyncio.to_thread(lock.release)
+
+
+async def _run_engine(claim: Claim, depth: int) -> RunOutcome:
+    runtime = get_settings().runtime
+    services = build_services(org_id=claim.org_id, run_id=claim.run_id, depth=depth)
+    heartbeat = Heartbeat(claim.run_id, interval_s=max(0.5, runtime.heartbeat_timeout_s / 4))
+    heartbeat.start()
+    try:
+        runner = Runner(
+            claim.definition,
+            services=services,
+            step_store=PgStepStore(claim.run_id, claim.org_id),
+            events=PgRedisEventSink(claim.run_id, claim.org_id),
+            time_limit_s=runtime.run_time_limit_s,
+        )
+        return await runner.run(claim.inputs)
+    except InvalidGraphError as exc:
+        problems = "; ".join(p.message for p in exc.problems[:10])
+        return RunOutcome(status="failed", error=f"The graph cannot run: {problems}")
+    finally:
+        heartbeat.stop()
+        if isinstance(services.llm, LLMRouter):
+            await services.llm.aclose()
