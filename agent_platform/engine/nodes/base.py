@@ -193,6 +193,8 @@ class Node(Generic[ConfigT]):
     example_config: ClassVar[dict[str, Any]] = {}
     non_template_fields: ClassVar[frozenset[str]] = frozenset({"label", "retry"})
     dynamic_handles: ClassVar[bool] = False
+    #: Whether several edges may end at this node's input (join, loop, output); others take one.
+    multi_input: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

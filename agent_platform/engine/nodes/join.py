@@ -29,6 +29,7 @@ class JoinNode(Node[JoinConfig]):
     """Merges parallel branches."""
 
     type = "join"
+    multi_input = True
     display_name = "Join"
     category = "logic"
     icon = "merge"

@@ -38,6 +38,7 @@ class LoopNode(Node[LoopConfig]):
     """Iterates sequentially over a list."""
 
     type = "loop"
+    multi_input = True
     display_name = "Loop"
     category = "logic"
     icon = "repeat"

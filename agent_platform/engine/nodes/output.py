@@ -19,6 +19,7 @@ class OutputNode(Node[OutputConfig]):
     """Ends a path; its value becomes the run output."""
 
     type = "output"
+    multi_input = True
     display_name = "Output"
     category = "output"
     icon = "flag"

@@ -12,11 +12,11 @@ import re
 from collections import defaultdict, deque
 from typing import Any
 
-from agent_platform.engine.registry import get_node_type
+from agent_platform.engine.registry import get_node_type, registered_types
 from agent_platform.services.errors import InvalidInput
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-MULTI_INPUT = frozenset({"join", "loop", "output"})
+MULTI_INPUT = frozenset(t for t, cls in registered_types().items() if cls.multi_input)
 MAX_NODES = 500
 MAX_NOTE = 2000
 GRID = 16
