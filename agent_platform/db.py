@@ -5,14 +5,18 @@ The engine is created lazily on first use, so importing this module never connec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
 from agent_platform.settings import get_settings
+
+T = TypeVar("T")
 
 
 @lru_cache
@@ -32,3 +36,13 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def in_session(fn: Callable[[Session], T]) -> T:
+    """Run ``fn(session)`` in a worker thread inside its own committed transaction."""
+
+    def call() -> T:
+        with session_scope() as session:
+            return fn(session)
+
+    return await asyncio.to_thread(call)

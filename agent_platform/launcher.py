@@ -219,18 +219,28 @@ def run() -> int:
                 stop()
 
 
+def rotate_keys() -> int:
+    """Re-encrypt every stored secret (credentials, webhook secrets) under the newest vault key."""
+    from agent_platform.db import session_scope  # imported on use: `run` needs no database
+    from agent_platform.integrations.vault import get_vault
+    from agent_platform.services.agents.triggers import rotate_webhook_secrets
+    from agent_platform.services.credentials.store import rotate_credentials
+
+    vault = get_vault()
+    with session_scope() as session:
+        count = rotate_credentials(session, vault=vault)
+        count += rotate_webhook_secrets(session, vault=vault)
+    say(f"re-encrypted {count} secret(s) under the current vault key")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="agent-platform")
     parser.add_argument("command", choices=["run", "migrate", "rotate-keys"])
     args = parser.parse_args(argv)
     if args.command == "rotate-keys":  # re-encrypt every secret under the newest vault key
-        from agent_platform.db import session_scope
-        from agent_platform.services.credentials.store import rotate_all
-
-        with session_scope() as session:
-            say(f"re-encrypted {rotate_all(session)} secret(s) under the current vault key")
-        return 0
+        return rotate_keys()
     if args.command == "migrate":
         url = get_settings().database_url
         if not url:

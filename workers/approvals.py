@@ -1,8 +1,8 @@
 """Approval actors: notify approvers, deliver agent webhooks, send reminders and escalations.
 
 Only IDs travel through Redis. ``sweep_approvals`` runs from a thread in every worker process
-(a Redis lease lets one of them sweep per interval), like the run sweeper; timeouts of expired
-approvals are the run sweeper's job (``services.runs.runs.sweep_stale_runs``).
+(a Redis lease lets one of them sweep per interval), like the run sweeper: reminders,
+escalations, and timeouts of expired approvals (whose runs then resume).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import workers.broker  # noqa: F401  (the global broker must exist before actors
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
-from agent_platform.services.approvals import notifications
+from agent_platform.models.base import utcnow
+from agent_platform.services.approvals import decisions, notifications
 from agent_platform.settings import get_settings
 from workers.periodic import LeasedPeriodic
 
@@ -78,9 +79,10 @@ def send_approval_webhook(approval_id: str, event: str) -> None:
 
 @dramatiq.actor(queue_name="approvals", max_retries=0, time_limit=120_000)
 def sweep_approvals() -> None:
-    """One sweep: send due reminders and escalations."""
+    """One sweep: send due reminders and escalations; time out expired approvals."""
     with session_scope() as session:
         counts = notifications.sweep_deadlines(session)
+        counts["timed_out"] = len(decisions.expire_approvals(session, now=utcnow()))
     if any(counts.values()):
         log.info("approval sweep: %s", counts)
 

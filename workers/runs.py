@@ -19,7 +19,7 @@ import workers.broker  # noqa: F401  (the global broker must exist before actors
 from agent_platform.db import session_scope
 from agent_platform.models.runs import IllegalTransition, Run
 from agent_platform.services.errors import DomainError
-from agent_platform.services.runs import runs
+from agent_platform.services.runs import lifecycle
 from agent_platform.services.runtime import execute as engine_services
 from agent_platform.settings import get_settings
 from workers.periodic import LeasedPeriodic
@@ -54,16 +54,16 @@ def execute_run(run_id: str) -> None:
         result = asyncio.run(engine_services.execute(rid))
     except _NON_RETRYABLE as exc:
         with session_scope() as session:
-            runs.fail_run(session, run_id=rid, reason=f"The worker could not run this: {exc}")
+            lifecycle.fail_run(session, run_id=rid, reason=f"The worker could not run this: {exc}")
         raise
     except Exception as exc:
         log.exception("run %s failed outside the engine", run_id)
         with session_scope() as session:
-            runs.note_worker_error(session, run_id=rid, error=f"{type(exc).__name__}: {exc}")
+            lifecycle.note_worker_error(session, run_id=rid, error=f"{type(exc).__name__}: {exc}")
         raise
     if result == "locked":
         with session_scope() as session:
-            runs.requeue_if_waiting(session, run_id=rid)
+            lifecycle.requeue_if_waiting(session, run_id=rid)
 
 
 @dramatiq.actor(queue_name="runs", max_retries=5, time_limit=60_000)
@@ -74,14 +74,14 @@ def fail_exhausted_run(message_data: dict[str, Any], retry_info: dict[str, Any])
         run = session.get(Run, run_id)
         last = f" Last error: {run.error}" if run is not None and run.error else ""
         reason = f"The worker failed {retry_info.get('retries', '?')} times; gave up.{last}"
-        runs.fail_run(session, run_id=run_id, reason=reason)
+        lifecycle.fail_run(session, run_id=run_id, reason=reason)
 
 
 @dramatiq.actor(queue_name="runs", max_retries=0, time_limit=120_000)
 def sweep_runs() -> None:
-    """One sweep: recover runs of dead workers and time out expired approvals."""
+    """One sweep: recover runs of dead workers (the only place stale runs are swept)."""
     with session_scope() as session:
-        counts = runs.sweep_stale_runs(session)
+        counts = lifecycle.sweep_stale_runs(session)
     if any(counts.values()):
         log.info("sweep: %s", counts)
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent_platform.engine.nodes.base import NodeResult
+from agent_platform.engine.outcome import RunOutcome
 from agent_platform.engine.protocols import NodeError
-
-if TYPE_CHECKING:
-    from agent_platform.engine.runner import RunOutcome
 
 
 @dataclass(frozen=True)

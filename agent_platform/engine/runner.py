@@ -16,47 +16,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from agent_platform.engine.events import NullEventSink
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.hooks import RunnerHook
 from agent_platform.engine.memory import InMemoryStepStore
 from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.outcome import RunOutcome
 from agent_platform.engine.protocols import EventSink, RunEvent, StepStore
 from agent_platform.engine.registry import get_node_type
 from agent_platform.engine.scheduler import ScopeResult, ScopeRunner
 from agent_platform.engine.steps import RunState
 from agent_platform.engine.topology import Topology
 from agent_platform.engine.validation import InvalidGraphError, validate_graph
-
-RunStatus = Literal["succeeded", "failed", "paused", "cancelled"]
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """How a run invocation ended.
-
-    Attributes:
-        output: the output node's value (the first output node, in document order, that ran).
-        error: why it failed, for people.
-        failed_step_key: the step that failed, if one did.
-        waiting_step_keys: steps waiting for a decision when paused.
-        input_tokens, output_tokens, cost_usd: totals of the run's top-level steps,
-            replayed ones included; cost in US dollars.
-        duration_ms: wall time of this invocation in milliseconds.
-    """
-
-    status: RunStatus
-    output: Any = None
-    error: str | None = None
-    failed_step_key: str | None = None
-    waiting_step_keys: tuple[str, ...] = ()
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    duration_ms: int = 0
 
 
 class Runner:

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from agent_platform.engine.protocols import PermanentError
+from agent_platform.settings import get_settings
 
 _FORMAT = 1
 _HEADER = struct.Struct(">BI")
@@ -170,3 +171,16 @@ def _split(token: str | bytes) -> tuple[bytes, int, bytes, bytes]:
         raise VaultError("Credential ciphertext has an unknown format")
     start = _HEADER.size
     return raw[:start], version, raw[start : start + _NONCE], raw[start + _NONCE :]
+
+
+def get_vault() -> Vault:
+    """The vault for the configured keys (dev/test: one key derived from ``secret_key``).
+
+    Raises:
+        VaultError: malformed ``SECURITY__VAULT_KEYS``.
+    """
+    security = get_settings().security
+    if security.vault_keys is not None:
+        return Vault(parse_keyring(security.vault_keys.get_secret_value()))
+    master = security.secret_key.get_secret_value().encode()
+    return Vault(Keyring.from_secrets({1: master}))

@@ -10,6 +10,7 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.db import session_scope
 from agent_platform.services.agents import agents
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.services.runs import runs
@@ -49,7 +50,7 @@ class AgentsListState(AppState):
         self.can_create = principal.can(Permission.CREATE_AGENT)
         self.can_archive = principal.can(Permission.DELETE_AGENT)
         with session_scope() as session:
-            page = agents.list_agents(
+            page = agent_queries.list_agents(
                 session,
                 principal=principal,
                 search=self.search or None,
@@ -128,7 +129,7 @@ class AgentsListState(AppState):
         """Copy an agent's draft into a new draft agent."""
         principal = self._principal()
         with session_scope() as session:
-            source = agents.get_agent(
+            source = agent_queries.get_agent(
                 session, principal=principal, agent_id=parse_id(agent_id, "agent")
             )
             agents.create_agent(

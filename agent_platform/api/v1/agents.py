@@ -18,6 +18,7 @@ from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.api.v1.stream import ExecuteIn, execute_response
 from agent_platform.services.agents import agents
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.permissions import Principal
 from agent_platform.services.runs import runs
 
@@ -98,7 +99,7 @@ def list_agents(
     session: Session = Db,
 ) -> AgentPageOut:
     """The organization's agents, newest first (cursor pagination)."""
-    page = agents.list_agents(
+    page = agent_queries.list_agents(
         session, principal=principal, search=search, status=status_, cursor=cursor, limit=limit
     )
     items = [AgentOut.model_validate(a) for a in page.items]
@@ -123,7 +124,7 @@ def create_agent(body: AgentIn, principal: Principal = Auth, session: Session = 
 def get_agent(agent_id: uuid.UUID, principal: Principal = Auth, session: Session = Db) -> AgentOut:
     """One agent with its draft graph."""
     return AgentOut.model_validate(
-        agents.get_agent(session, principal=principal, agent_id=agent_id)
+        agent_queries.get_agent(session, principal=principal, agent_id=agent_id)
     )
 
 
@@ -184,7 +185,7 @@ def test_agent(
     agent_id: uuid.UUID, body: InputsIn, principal: Principal = Auth, session: Session = Db
 ) -> ExecutionCreatedOut:
     """Dry-run the stored draft on the workers as a ``test`` execution."""
-    run = agents.dry_run_agent(session, principal=principal, agent_id=agent_id, inputs=body.inputs)
+    run = runs.dry_run_agent(session, principal=principal, agent_id=agent_id, inputs=body.inputs)
     session.commit()
     return ExecutionCreatedOut(execution_id=run.id, status=run.status)
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.models.conversations import Channel
-from agent_platform.services.agents import agents
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.delivery import chat, conversations
 from agent_platform.services.errors import NotFound
 from agent_platform.services.permissions import Permission, Principal
@@ -90,7 +90,7 @@ def chat_turn(
 ) -> dict[str, Any]:
     """Send ``message`` (continuing ``conversation_id`` if given) and wait for the answer."""
     principal.require(Permission.EXECUTE_AGENT)
-    agent = agents.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
+    agent = agent_queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
     end_user = f"api:{principal.api_key_id or principal.user_id}"
     conversation = None
     if body.conversation_id is not None:

@@ -17,6 +17,7 @@ import anyio.from_thread
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
+from agent_platform.api.v1.executions import ExecutionOut
 from agent_platform.api.v1.schemas import Body
 from agent_platform.db import session_scope
 from agent_platform.models.runs import Run
@@ -37,8 +38,6 @@ class ExecuteIn(Body):
 
 def execution_json(run_id: uuid.UUID) -> dict[str, Any]:
     """The run as the executions API shows it (JSON-ready)."""
-    from agent_platform.api.v1.executions import ExecutionOut
-
     with session_scope() as session:
         run = session.get(Run, run_id)
         return ExecutionOut.model_validate(run).model_dump(mode="json") if run else {}

@@ -1,7 +1,7 @@
 """Webhook triggers: the public, signed ``POST /api/v1/hooks/{token}`` and its admin routes.
 
 The public route is on ``PUBLIC_ROUTES``: the URL token finds the trigger, and the HMAC
-signature (see ``services.agents.triggers``) authenticates the sender. Every failure to verify is
+signature (see ``services.runs.firing``) authenticates the sender. Every failure to verify is
 the same 401 with nothing revealed; an unknown or disabled token is 404.
 """
 
@@ -21,6 +21,7 @@ from agent_platform.api.v1.schemas import Out
 from agent_platform.db import session_scope
 from agent_platform.services.agents import triggers
 from agent_platform.services.permissions import Principal
+from agent_platform.services.runs import firing
 
 router = APIRouter(tags=["webhooks"])
 
@@ -65,7 +66,7 @@ async def _read_capped(request: Request, limit: int) -> bytes | None:
 
 def _receive(token: str, body: bytes, headers: dict[str, str]) -> uuid.UUID:
     with session_scope() as session:
-        return triggers.receive_webhook(session, token=token, body=body, headers=headers)
+        return firing.receive_webhook(session, token=token, body=body, headers=headers)
 
 
 @router.post("/api/v1/hooks/{token}", status_code=status.HTTP_202_ACCEPTED)
@@ -75,7 +76,7 @@ async def receive_webhook(token: str, request: Request) -> JSONResponse:
     Send ``X-Timestamp`` (Unix seconds) and ``X-Signature``; ``Idempotency-Key`` (or
     ``X-Delivery-Id``) makes retries of one delivery start one run.
     """
-    body = await _read_capped(request, triggers.MAX_WEBHOOK_BYTES)
+    body = await _read_capped(request, firing.MAX_WEBHOOK_BYTES)
     if body is None:
         return error_response(413, "payload_too_large", "The request body is too large.")
     headers = {k.lower(): v for k, v in request.headers.items()}

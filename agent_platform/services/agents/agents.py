@@ -19,57 +19,11 @@ from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
 from agent_platform.services import audit
 from agent_platform.services.agents import triggers
-from agent_platform.services.errors import Conflict, InvalidInput, NotFound
-from agent_platform.services.pagination import Page, paginate
+from agent_platform.services.agents.queries import get_agent, load_agent
+from agent_platform.services.errors import Conflict, InvalidInput
 from agent_platform.services.permissions import Permission, Principal
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
-
-
-def get_agent(session: Session, *, principal: Principal, agent_id: uuid.UUID) -> Agent:
-    """The agent ``agent_id`` of the principal's org. Raises ``NotFound``/``Forbidden``."""
-    principal.require(Permission.VIEW_AGENTS)
-    return load_agent(session, org_id=principal.org_id, agent_id=agent_id)
-
-
-def load_agent(
-    session: Session, *, org_id: uuid.UUID, agent_id: uuid.UUID, lock: bool = False
-) -> Agent:
-    """Tenant-scoped load without a permission check (for services and system triggers).
-
-    Raises:
-        NotFound: no such agent in ``org_id``.
-    """
-    statement = select(Agent).where(Agent.id == agent_id, Agent.org_id == org_id)
-    agent = session.exec(statement.with_for_update() if lock else statement).first()
-    if agent is None:
-        raise NotFound("Agent not found.")
-    return agent
-
-
-def list_agents(
-    session: Session,
-    *,
-    principal: Principal,
-    search: str | None = None,
-    status: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
-) -> Page[Agent]:
-    """The org's agents, newest first; ``search`` matches name/description (case-insensitive)."""
-    principal.require(Permission.VIEW_AGENTS)
-    statement = select(Agent).where(Agent.org_id == principal.org_id)
-    if status:
-        if status not in {s.value for s in AgentStatus}:
-            raise InvalidInput(f"Unknown agent status '{status}'.", details={"status": status})
-        statement = statement.where(Agent.status == status)
-    if search:
-        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        statement = statement.where(
-            col(Agent.name).ilike(pattern) | col(Agent.description).ilike(pattern)
-        )
-    return paginate(session, statement, model=Agent, cursor=cursor, limit=limit)
 
 
 def _unique_slug(session: Session, org_id: uuid.UUID, name: str) -> str:
@@ -286,33 +240,3 @@ def list_versions(
         .order_by(col(AgentVersion.number).desc())
     )
     return list(session.exec(statement))
-
-
-def dry_run_agent(
-    session: Session, *, principal: Principal, agent_id: uuid.UUID, inputs: dict[str, Any]
-) -> Any:
-    """Dry-run the stored draft graph as a ``test`` run on the workers (``EDIT_AGENT``).
-
-    Only the stored draft runs: clients never submit a graph to execute.
-
-    Returns:
-        The pending ``Run`` (its message is sent after commit).
-
-    Raises:
-        InvalidInput: the draft has problems (all listed).
-    """
-    from agent_platform.services.runs import runs
-
-    principal.require(Permission.EDIT_AGENT)
-    principal.require(Permission.EXECUTE_AGENT)
-    agent = load_agent(session, org_id=principal.org_id, agent_id=agent_id)
-    require_valid(session, org_id=principal.org_id, definition=agent.draft_definition)
-    return runs.create_run(
-        session,
-        agent=agent,
-        version_id=None,
-        definition=agent.draft_definition,
-        inputs=inputs,
-        trigger="test",
-        created_by=principal.user_id,
-    )

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
+from agent_platform.db import in_session
 from agent_platform.engine.protocols import ApprovalDecision
 from agent_platform.models.approvals import ApprovalVote
 from agent_platform.models.base import utcnow
@@ -23,7 +24,7 @@ from agent_platform.models.runs import Approval, ApprovalStatus, Run
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import ROLE_RANK, Permission, Principal
 from agent_platform.services.queue import enqueue_after_commit
-from agent_platform.services.runs.lifecycle import in_session
+from agent_platform.services.runs.lifecycle import enqueue_run
 
 
 class PgApprovalGate:
@@ -304,7 +305,10 @@ def _check_open(session: Session, approval: Approval) -> Run:
 
 
 def expire_approvals(session: Session, *, now: datetime) -> list[Approval]:
-    """Mark pending approvals past ``expires_at`` as ``timeout`` (caller resumes their runs)."""
+    """Mark pending approvals past ``expires_at`` as ``timeout`` and resume their runs.
+
+    The runs take their ``timeout`` branch; messages go out after the caller commits.
+    """
     expired = session.exec(
         select(Approval)
         .where(Approval.status == ApprovalStatus.PENDING, col(Approval.expires_at) < now)
@@ -315,6 +319,7 @@ def expire_approvals(session: Session, *, now: datetime) -> list[Approval]:
         approval.status = ApprovalStatus.TIMEOUT.value
         approval.decided_at = now
         session.add(approval)
+        enqueue_run(session, approval.run_id)
     return list(expired)
 
 

@@ -37,6 +37,7 @@ from agent_platform.services.approvals.decisions import (
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.runs.runs import list_steps
 
 MAX_LIST = 200
 
@@ -194,8 +195,6 @@ def get_approval(
     approval = summary.approval
     run = session.get(Run, approval.run_id)
     assert run is not None  # joined above
-    from agent_platform.services.runs.runs import list_steps
-
     steps = [
         {"step_key": s.step_key, "node_id": s.node_id, "node_type": s.node_type,
          "status": s.status, "output": s.output}

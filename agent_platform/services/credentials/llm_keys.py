@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from agent_platform.db import session_scope
 from agent_platform.engine.protocols import ChatMessage, LLMRequest, NodeError, PermanentError
 from agent_platform.integrations.egress import EgressGuard
 from agent_platform.integrations.llm import KeyLookup, LLMRouter, RetryPolicy
@@ -64,8 +65,6 @@ def llm_key_lookup(org_id: uuid.UUID | str) -> KeyLookup:
     The returned coroutine gives ``{"api_key", "base_url"?}`` (``base_url`` for compat only)
     or ``None`` when the org has no such credential.
     """
-    from agent_platform.db import session_scope
-
     oid = org_id if isinstance(org_id, uuid.UUID) else uuid.UUID(str(org_id))
 
     def lookup(provider: str, credential_id: str | None) -> dict | None:

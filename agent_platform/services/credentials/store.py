@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from agent_platform.db import session_scope
 from agent_platform.engine.protocols import PermanentError
-from agent_platform.integrations.vault import Keyring, Vault, parse_keyring
+from agent_platform.integrations.vault import Vault, get_vault
 from agent_platform.models.base import utcnow
 from agent_platform.models.credentials import Credential, CredentialKind, LLMProvider
 from agent_platform.services import audit
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.settings import get_settings
 
 MAX_SECRET_BYTES = 16_384
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, allowed)
@@ -34,19 +34,6 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, allowed)
     CredentialKind.BASIC: ({"username", "password"}, {"username", "password"}),
 }
 _TOUCH_EVERY = timedelta(minutes=1)
-
-
-def get_vault() -> Vault:
-    """The vault for the configured keys (dev/test: one key derived from ``secret_key``).
-
-    Raises:
-        VaultError: malformed ``SECURITY__VAULT_KEYS``.
-    """
-    security = get_settings().security
-    if security.vault_keys is not None:
-        return Vault(parse_keyring(security.vault_keys.get_secret_value()))
-    master = security.secret_key.get_secret_value().encode()
-    return Vault(Keyring.from_secrets({1: master}))
 
 
 @dataclass(frozen=True)
@@ -309,8 +296,8 @@ def resolve_credential(
     return data
 
 
-def rotate_all(session: Session) -> int:
-    """Re-encrypt every credential (and webhook secret) under the current vault key.
+def rotate_credentials(session: Session, *, vault: Vault) -> int:
+    """Re-encrypt every credential under ``vault``'s current key (``launcher rotate-keys``).
 
     Returns:
         How many ciphertexts were rewritten (rows already on the current key are skipped).
@@ -319,9 +306,7 @@ def rotate_all(session: Session) -> int:
         VaultError: a ciphertext's key is no longer configured (nothing is committed then if
             the caller rolls back).
     """
-    from agent_platform.services.agents import triggers  # sibling service; avoids an import cycle
-
-    vault, count = get_vault(), 0
+    count = 0
     for row in session.exec(select(Credential).with_for_update()):
         if vault.needs_rotation(row.ciphertext):
             row.ciphertext = vault.rotate(
@@ -330,7 +315,7 @@ def rotate_all(session: Session) -> int:
             row.key_version = vault.key_version(row.ciphertext)
             session.add(row)
             count += 1
-    return count + triggers.rotate_webhook_secrets(session, vault=vault)
+    return count
 
 
 class CredentialResolver:
@@ -352,8 +337,6 @@ class CredentialResolver:
         return await asyncio.to_thread(self._resolve, credential_id)
 
     def _resolve(self, credential_id: str) -> dict[str, Any]:
-        from agent_platform.db import session_scope
-
         try:
             with session_scope() as session:
                 return resolve_credential(session, org_id=self._org_id, credential_id=credential_id)

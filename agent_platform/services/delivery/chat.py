@@ -23,7 +23,7 @@ from agent_platform.models.conversations import (
     MessageStatus,
 )
 from agent_platform.models.runs import Run
-from agent_platform.services.agents import agents as agents_service
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.delivery import conversations
 from agent_platform.services.delivery.conversations import MessageView
 from agent_platform.services.errors import InvalidInput
@@ -110,12 +110,10 @@ def send_test(
     """A builder's test turn on the stored draft (``EDIT_AGENT`` + ``EXECUTE_AGENT``)."""
     principal.require(Permission.EDIT_AGENT)
     content = _clean(content)
-    agent = agents_service.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
+    agent = agent_queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
     conversation = _test_conversation(session, principal, agent, conversation_id)
     inputs = _inputs(session, conversation, content, window)
-    run = agents_service.dry_run_agent(
-        session, principal=principal, agent_id=agent.id, inputs=inputs
-    )
+    run = runs.dry_run_agent(session, principal=principal, agent_id=agent.id, inputs=inputs)
     return _record(session, conversation, content, run)
 
 

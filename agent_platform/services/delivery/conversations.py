@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from agent_platform.models.agents import Agent
 from agent_platform.models.base import utcnow
 from agent_platform.models.conversations import Conversation, ConversationMessage, MessageStatus
 from agent_platform.models.runs import Run, RunStatus, Step
@@ -259,8 +260,6 @@ def touch(conversation: Conversation, *, first_message: str, added: int) -> None
 
 def agent_names(session: Session, *, principal: Principal) -> dict[uuid.UUID, str]:
     """Names of the org's agents by id (for conversation lists)."""
-    from agent_platform.models.agents import Agent
-
     principal.require(Permission.VIEW_AGENTS)
     rows = session.exec(select(Agent.id, Agent.name).where(Agent.org_id == principal.org_id))
     return dict(rows.all())

@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 from agent_platform.integrations import ratelimit
+from agent_platform.integrations.vault import get_vault
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
 from agent_platform.models.widgets import AgentWidget
 from agent_platform.services import audit
-from agent_platform.services.agents import agents as agents_service
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.settings import get_settings
@@ -68,15 +69,9 @@ def normalise_origin(value: str) -> str:
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
-def _vault() -> Any:
-    from agent_platform.services.credentials.store import get_vault
-
-    return get_vault()
-
-
 def _new_secret(widget: AgentWidget) -> str:
     plain = "ws_" + secrets.token_urlsafe(32)
-    widget.secret_enc = _vault().encrypt(
+    widget.secret_enc = get_vault().encrypt(
         {"secret": plain}, org_id=str(widget.org_id), row_id=str(widget.id)
     )
     return plain
@@ -84,14 +79,14 @@ def _new_secret(widget: AgentWidget) -> str:
 
 def widget_secret(widget: AgentWidget) -> str:
     """The plaintext HMAC secret of ``widget`` (server-side only)."""
-    data = _vault().decrypt(widget.secret_enc, org_id=str(widget.org_id), row_id=str(widget.id))
+    data = get_vault().decrypt(widget.secret_enc, org_id=str(widget.org_id), row_id=str(widget.id))
     return str(data["secret"])
 
 
 def get_widget(session: Session, *, principal: Principal, agent_id: uuid.UUID) -> AgentWidget:
     """The agent's widget settings, created with defaults on first call (``EDIT_AGENT``)."""
     principal.require(Permission.EDIT_AGENT)
-    agent = agents_service.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
+    agent = agent_queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
     widget = session.exec(
         select(AgentWidget).where(
             AgentWidget.agent_id == agent.id, AgentWidget.org_id == agent.org_id

@@ -39,6 +39,7 @@ from agent_platform.models.knowledge import (
     KnowledgeBase,
     KnowledgeDocument,
 )
+from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.knowledge import bases as knowledge
 from agent_platform.settings import get_settings
 
@@ -82,8 +83,6 @@ def embedder_for(*, org_id: uuid.UUID, model: str, credential_id: uuid.UUID | No
     """
     if model == LOCAL_MODEL:
         return local_embedder()
-    from agent_platform.services.credentials import llm_keys as credential_llm
-
     lookup = credential_llm.llm_key_lookup(org_id)
     key = asyncio.run(lookup("openai", str(credential_id) if credential_id else None))
     if not key or not key.get("api_key"):

@@ -16,12 +16,14 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from agent_platform.db import session_scope
 from agent_platform.engine.protocols import PermanentError, RetrievedChunk, TransientError
 from agent_platform.integrations import vector_store
 from agent_platform.integrations.embeddings import EmbeddingError
 from agent_platform.integrations.vector_store import ChunkHit
 from agent_platform.models.knowledge import KnowledgeBase, KnowledgeDocument
 from agent_platform.services.errors import InvalidInput, NotFound
+from agent_platform.services.knowledge.ingestion import embedder_for
 from agent_platform.services.permissions import Permission, Principal
 
 MODES = ("vector", "full_text", "hybrid")
@@ -54,8 +56,6 @@ def _knowledge_bases(
 def _vector_hits(
     session: Session, org_id: uuid.UUID, kbs: list[KnowledgeBase], query: str, limit: int
 ) -> list[ChunkHit]:
-    from agent_platform.services.knowledge.ingestion import embedder_for
-
     by_model: dict[str, list[KnowledgeBase]] = {}
     for kb in kbs:
         by_model.setdefault(kb.embedding_model, []).append(kb)
@@ -190,8 +190,6 @@ class PgRetriever:
         return await asyncio.to_thread(self._search, knowledge_base_ids, query, top_k, mode)
 
     def _search(self, ids: list[str], query: str, top_k: int, mode: str) -> list[RetrievedChunk]:
-        from agent_platform.db import session_scope
-
         try:
             with session_scope() as session:
                 return search(

@@ -1,164 +1,31 @@
-"""``PgStepStore`` (the engine's ``StepStore`` on Postgres) and the run lifecycle on workers.
+"""The run lifecycle: enqueue, claim, lock, heartbeat, finish, fail, requeue, sweep.
 
-Each write is its own short transaction, run in a thread so the run's event loop keeps
-serving parallel branches. A step that committed ``succeeded`` is replayed, never re-run, by
-any later worker that picks the run up (redelivery, resume).
+A run is a row first: the ``execute_run`` message carries only its ID and is sent after the row
+commits (``enqueue_after_commit``). A worker claims the row, holds a Postgres advisory lock as
+its single driver, beats a heartbeat, and finishes it; the sweeper re-queues runs whose
+heartbeat stopped. The engine's ports (step store, events, ...) are ``services.runtime``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, func, text, update
 from sqlmodel import Session, col, select
 
 from agent_platform.db import get_engine, session_scope
-from agent_platform.engine.protocols import StepRecord
-from agent_platform.engine.runner import RunOutcome
+from agent_platform.engine.outcome import RunOutcome
 from agent_platform.models.base import utcnow
 from agent_platform.models.runs import Approval, ApprovalStatus, Run, RunStatus, Step
+from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-async def in_session(fn: Callable[[Session], T]) -> T:
-    """Run ``fn(session)`` in a worker thread inside its own committed transaction."""
-
-    def call() -> T:
-        with session_scope() as session:
-            return fn(session)
-
-    return await asyncio.to_thread(call)
-
-
-class PgStepStore:
-    """Steps of one run, keyed ``(run_id, step_key)``.
-
-    Args:
-        run_id: the run whose steps these are.
-        org_id: its organization (stamped on every row; every read is scoped by it too).
-    """
-
-    def __init__(self, run_id: uuid.UUID, org_id: uuid.UUID) -> None:
-        self.run_id = run_id
-        self.org_id = org_id
-
-    def _upsert(self, session: Session, step_key: str, values: dict[str, Any]) -> None:
-        row = {"id": uuid.uuid4(), "org_id": self.org_id, "run_id": self.run_id}
-        defaults = {"logs": [], "node_type": "", "cost_usd": 0.0, "attempt": 1}
-        row |= {"step_key": step_key, **defaults, "input_tokens": 0, "output_tokens": 0, **values}
-        update = {k: v for k, v in values.items() if k not in ("node_type",) or v}
-        statement = insert(Step).values(**row)
-        statement = statement.on_conflict_do_update(
-            index_elements=["run_id", "step_key"], set_=update
-        )
-        session.execute(statement)
-
-    async def completed(self, step_key: str) -> StepRecord | None:
-        """The succeeded step ``step_key`` of this run, or ``None``."""
-
-        def read(session: Session) -> StepRecord | None:
-            step = session.exec(
-                select(Step).where(
-                    Step.run_id == self.run_id,
-                    Step.org_id == self.org_id,
-                    Step.step_key == step_key,
-                    Step.status == "succeeded",
-                )
-            ).first()
-            return None if step is None else _record(step)
-
-        return await in_session(read)
-
-    async def step_started(
-        self, *, step_key: str, node_id: str, node_type: str, attempt: int, inputs: dict[str, Any]
-    ) -> None:
-        """Record (or restart) the step as ``running``."""
-        values = {
-            "node_id": node_id, "node_type": node_type, "status": "running", "attempt": attempt,
-            "inputs": inputs, "error": None, "started_at": utcnow(), "finished_at": None,
-        }  # fmt: skip
-        await in_session(lambda s: self._upsert(s, step_key, values))
-
-    async def step_succeeded(self, record: StepRecord, *, duration_ms: int, attempt: int) -> None:
-        """Commit the step's result: from now on it is replayed, never re-run."""
-        values = {
-            "node_id": record.node_id, "node_type": record.node_type, "status": "succeeded",
-            "attempt": attempt, "output": record.output, "handle": record.handle,
-            "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
-            "cost_usd": record.cost_usd, "model": record.model, "logs": list(record.logs),
-            "parent_key": record.parent_key, "duration_ms": duration_ms, "error": None,
-            "finished_at": utcnow(),
-        }  # fmt: skip
-        await in_session(lambda s: self._upsert(s, record.step_key, values))
-
-    async def step_failed(
-        self,
-        *,
-        step_key: str,
-        node_id: str,
-        error: str,
-        transient: bool,
-        duration_ms: int,
-        attempt: int,
-    ) -> None:
-        """Record the failed attempt (a transient one may be retried by the node's policy)."""
-        values = {
-            "node_id": node_id, "status": "failed", "attempt": attempt, "error": error[:4000],
-            "duration_ms": duration_ms, "finished_at": utcnow(),
-        }  # fmt: skip
-        await in_session(lambda s: self._upsert(s, step_key, values))
-
-    async def step_skipped(self, *, step_key: str, node_id: str) -> None:
-        """Record a step on a branch not taken."""
-        values = {"node_id": node_id, "status": "skipped", "finished_at": utcnow()}
-        await in_session(lambda s: self._upsert(s, step_key, values))
-
-    async def step_paused(self, *, step_key: str, node_id: str, payload: Any) -> None:
-        """Record a step waiting for a decision; ``payload`` is the approval request."""
-        values = {"node_id": node_id, "status": "paused", "output": payload}
-        await in_session(lambda s: self._upsert(s, step_key, values))
-
-    async def is_cancelled(self) -> bool:
-        """Whether someone asked to cancel the run."""
-
-        def read(session: Session) -> bool:
-            requested = session.exec(
-                select(Run.cancel_requested_at).where(
-                    Run.id == self.run_id, Run.org_id == self.org_id
-                )
-            ).first()
-            return requested is not None
-
-        return await in_session(read)
-
-
-def _record(step: Step) -> StepRecord:
-    return StepRecord(
-        step_key=step.step_key,
-        node_id=step.node_id,
-        node_type=step.node_type,
-        output=step.output,
-        handle=step.handle,
-        input_tokens=step.input_tokens,
-        output_tokens=step.output_tokens,
-        cost_usd=float(step.cost_usd or 0),
-        model=step.model,
-        logs=tuple(step.logs or ()),
-        parent_key=step.parent_key,
-    )
-
-
-# ------------------------------------------------------------------------- run lifecycle
 
 MAX_ATTEMPTS = 3
 """Worker pickups (first try plus redeliveries) before a run that never finishes is failed."""
@@ -313,3 +180,84 @@ def result(session: Session, run_id: uuid.UUID) -> tuple[str, Any, str | None]:
     if run is None:
         return "failed", None, "The run disappeared."
     return run.status, run.output, run.error
+
+
+QUEUE = "runs"
+ACTOR = "execute_run"
+
+
+def enqueue_run(session: Session, run_id: uuid.UUID, *, delay_ms: int | None = None) -> None:
+    """Send ``execute_run(run_id)`` once ``session`` commits."""
+    enqueue_after_commit(session, queue=QUEUE, actor=ACTOR, delay_ms=delay_ms, run_id=str(run_id))
+
+
+def sweep_stale_runs(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """Recover runs whose worker died. Called periodically by ``workers.runs.sweep_runs``.
+
+    A ``running`` run whose ``heartbeat_at`` is older than ``runtime.heartbeat_timeout_s`` is
+    re-enqueued (its completed steps replay, never re-run), or failed once it was picked up
+    ``MAX_ATTEMPTS`` times. A ``pending`` run older than the timeout whose message was lost is
+    re-enqueued. The caller commits (messages go out after commit).
+
+    Returns:
+        Counts: ``{"requeued": n, "failed": n}``.
+    """
+    now = now or utcnow()
+    stale_before = now - timedelta(seconds=get_settings().runtime.heartbeat_timeout_s)
+    counts = {"requeued": 0, "failed": 0}
+    stale = session.exec(
+        select(Run)
+        .where(
+            ((Run.status == RunStatus.RUNNING) & (col(Run.heartbeat_at) < stale_before))
+            | (
+                (Run.status == RunStatus.PENDING)
+                & (func.coalesce(Run.heartbeat_at, Run.created_at) < stale_before)
+            )
+        )
+        .with_for_update(skip_locked=True)
+        .limit(500)
+    ).all()
+    for run in stale:
+        if run.status == RunStatus.RUNNING and run.attempts >= MAX_ATTEMPTS:
+            run.fail(
+                f"The worker running this execution stopped responding {run.attempts} times; "
+                "it was given up."
+            )
+            counts["failed"] += 1
+        else:
+            run.heartbeat_at = now  # not swept again before the redelivery picks it up
+            enqueue_run(session, run.id)
+            counts["requeued"] += 1
+        session.add(run)
+    return counts
+
+
+def requeue_if_waiting(session: Session, *, run_id: uuid.UUID, delay_ms: int = 1000) -> bool:
+    """Re-send a run's message later if it is pending/paused (its lock was briefly held).
+
+    Returns:
+        Whether a message was queued (sent after commit).
+    """
+    run = session.get(Run, run_id)
+    if run is None or run.status not in (RunStatus.PENDING, RunStatus.PAUSED):
+        return False
+    enqueue_run(session, run.id, delay_ms=delay_ms)
+    return True
+
+
+def note_worker_error(session: Session, *, run_id: uuid.UUID, error: str) -> None:
+    """Keep the last worker-level error on an unfinished run (shown if it is given up)."""
+    run = session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
+    if run is not None and not run.is_terminal:
+        run.error = error[:4000]
+        session.add(run)
+
+
+def fail_run(session: Session, *, run_id: uuid.UUID, reason: str) -> Run | None:
+    """Fail an unfinished run with ``reason`` (dead-lettered messages, poison runs)."""
+    run = session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
+    if run is None or run.is_terminal:
+        return run
+    run.fail(reason)
+    session.add(run)
+    return run

@@ -1,51 +1,36 @@
-"""Runs: start (with idempotency keys), list, inspect, cancel, decide approvals, sweep.
+"""Runs: start (with idempotency keys), dry-run drafts, list, inspect, cancel, sub-agent runs.
 
-A run is a row first: the ``execute_run`` message carries only its ID and is sent after the
-row commits (``enqueue_after_commit``). Workers execute it (``services.runtime.execute``).
+A run is a row first: its message is sent after the row commits (``services.runs.lifecycle``);
+workers execute it (``services.runtime.execute``).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
 from agent_platform.models.runs import TRIGGERS, Run, RunEvent, RunStatus, Step
-from agent_platform.services.agents import agents as agents_service
-from agent_platform.services.approvals.decisions import decide_approval, expire_approvals
+from agent_platform.services.agents import agents, queries
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.queue import enqueue_after_commit
-from agent_platform.services.runs.lifecycle import MAX_ATTEMPTS
-from agent_platform.settings import get_settings
+from agent_platform.services.runs.lifecycle import enqueue_run
 
 __all__ = [
     "cancel_run",
     "create_run",
-    "decide_approval",
     "get_run",
     "list_events",
     "list_runs",
     "list_steps",
     "start_run",
     "start_run_as_system",
-    "sweep_stale_runs",
 ]
-
-QUEUE = "runs"
-ACTOR = "execute_run"
-
-
-def enqueue_run(session: Session, run_id: uuid.UUID, *, delay_ms: int | None = None) -> None:
-    """Send ``execute_run(run_id)`` once ``session`` commits."""
-    enqueue_after_commit(session, queue=QUEUE, actor=ACTOR, delay_ms=delay_ms, run_id=str(run_id))
 
 
 def create_run(
@@ -144,7 +129,7 @@ def start_run(
         Conflict: the agent is archived or unpublished.
     """
     principal.require(Permission.EXECUTE_AGENT)
-    agent = agents_service.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
+    agent = queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
     return _start_published(
         session, agent, inputs, trigger, idempotency_key, version_id, principal.user_id
     )
@@ -164,7 +149,7 @@ def start_run_as_system(
     The caller has already authenticated the trigger; the agent is still loaded tenant-scoped.
     Raises like :func:`start_run`.
     """
-    agent = agents_service.load_agent(session, org_id=org_id, agent_id=agent_id)
+    agent = queries.load_agent(session, org_id=org_id, agent_id=agent_id)
     return _start_published(session, agent, inputs, trigger, idempotency_key, None, None)
 
 
@@ -263,50 +248,6 @@ def cancel_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> 
     return run
 
 
-def sweep_stale_runs(session: Session, *, now: datetime | None = None) -> dict[str, int]:
-    """Recover runs whose worker died; time out expired approvals. Call periodically.
-
-    A ``running`` run whose ``heartbeat_at`` is older than ``runtime.heartbeat_timeout_s`` is
-    re-enqueued (its completed steps replay, never re-run), or failed once it was picked up
-    ``MAX_ATTEMPTS`` times. A ``pending`` run older than the timeout whose message was lost is
-    re-enqueued. The caller commits (messages go out after commit).
-
-    Returns:
-        Counts: ``{"requeued": n, "failed": n, "approvals_timed_out": n}``.
-    """
-    now = now or utcnow()
-    stale_before = now - timedelta(seconds=get_settings().runtime.heartbeat_timeout_s)
-    counts = {"requeued": 0, "failed": 0, "approvals_timed_out": 0}
-    stale = session.exec(
-        select(Run)
-        .where(
-            ((Run.status == RunStatus.RUNNING) & (col(Run.heartbeat_at) < stale_before))
-            | (
-                (Run.status == RunStatus.PENDING)
-                & (func.coalesce(Run.heartbeat_at, Run.created_at) < stale_before)
-            )
-        )
-        .with_for_update(skip_locked=True)
-        .limit(500)
-    ).all()
-    for run in stale:
-        if run.status == RunStatus.RUNNING and run.attempts >= MAX_ATTEMPTS:
-            run.fail(
-                f"The worker running this execution stopped responding {run.attempts} times; "
-                "it was given up."
-            )
-            counts["failed"] += 1
-        else:
-            run.heartbeat_at = now  # not swept again before the redelivery picks it up
-            enqueue_run(session, run.id)
-            counts["requeued"] += 1
-        session.add(run)
-    for approval in expire_approvals(session, now=now):
-        enqueue_run(session, approval.run_id)
-        counts["approvals_timed_out"] += 1
-    return counts
-
-
 def child_run(
     session: Session,
     *,
@@ -334,7 +275,7 @@ def child_run(
         target = uuid.UUID(str(agent_id))
     except ValueError:
         raise NotFound("Agent not found.") from None
-    agent = agents_service.load_agent(session, org_id=org_id, agent_id=target)
+    agent = queries.load_agent(session, org_id=org_id, agent_id=target)
     version = _pinned_version(session, agent, None)
     run = create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,
@@ -345,32 +286,29 @@ def child_run(
     return run.id
 
 
-def requeue_if_waiting(session: Session, *, run_id: uuid.UUID, delay_ms: int = 1000) -> bool:
-    """Re-send a run's message later if it is pending/paused (its lock was briefly held).
+def dry_run_agent(
+    session: Session, *, principal: Principal, agent_id: uuid.UUID, inputs: dict[str, Any]
+) -> Any:
+    """Dry-run the stored draft graph as a ``test`` run on the workers (``EDIT_AGENT``).
+
+    Only the stored draft runs: clients never submit a graph to execute.
 
     Returns:
-        Whether a message was queued (sent after commit).
+        The pending ``Run`` (its message is sent after commit).
+
+    Raises:
+        InvalidInput: the draft has problems (all listed).
     """
-    run = session.get(Run, run_id)
-    if run is None or run.status not in (RunStatus.PENDING, RunStatus.PAUSED):
-        return False
-    enqueue_run(session, run.id, delay_ms=delay_ms)
-    return True
-
-
-def note_worker_error(session: Session, *, run_id: uuid.UUID, error: str) -> None:
-    """Keep the last worker-level error on an unfinished run (shown if it is given up)."""
-    run = session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
-    if run is not None and not run.is_terminal:
-        run.error = error[:4000]
-        session.add(run)
-
-
-def fail_run(session: Session, *, run_id: uuid.UUID, reason: str) -> Run | None:
-    """Fail an unfinished run with ``reason`` (dead-lettered messages, poison runs)."""
-    run = session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
-    if run is None or run.is_terminal:
-        return run
-    run.fail(reason)
-    session.add(run)
-    return run
+    principal.require(Permission.EDIT_AGENT)
+    principal.require(Permission.EXECUTE_AGENT)
+    agent = queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
+    agents.require_valid(session, org_id=principal.org_id, definition=agent.draft_definition)
+    return create_run(
+        session,
+        agent=agent,
+        version_id=None,
+        definition=agent.draft_definition,
+        inputs=inputs,
+        trigger="test",
+        created_by=principal.user_id,
+    )

@@ -15,11 +15,11 @@ import uuid
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from agent_platform.db import in_session
 from agent_platform.engine.protocols import RunEvent
 from agent_platform.integrations.kv import get_redis
 from agent_platform.models.base import utcnow
 from agent_platform.models.runs import RunEvent as RunEventRow
-from agent_platform.services.runs.lifecycle import in_session
 
 log = logging.getLogger(__name__)
 

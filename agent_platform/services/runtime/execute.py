@@ -20,9 +20,11 @@ import logging
 import uuid
 from typing import Any, Literal
 
+from agent_platform.db import in_session
 from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.outcome import RunOutcome
 from agent_platform.engine.protocols import PermanentError
-from agent_platform.engine.runner import Runner, RunOutcome
+from agent_platform.engine.runner import Runner
 from agent_platform.engine.validation import InvalidGraphError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.integrations.llm import LLMRouter
@@ -32,16 +34,10 @@ from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.credentials.store import CredentialResolver
 from agent_platform.services.errors import DomainError
 from agent_platform.services.knowledge.retrieval import PgRetriever
-from agent_platform.services.runs import lifecycle as run_store
-from agent_platform.services.runs import runs
-from agent_platform.services.runs.lifecycle import (
-    Claim,
-    Heartbeat,
-    PgStepStore,
-    RunLock,
-    in_session,
-)
+from agent_platform.services.runs import lifecycle, runs
+from agent_platform.services.runs.lifecycle import Claim, Heartbeat, RunLock
 from agent_platform.services.runtime.events import PgRedisEventSink
+from agent_platform.services.runtime.step_store import PgStepStore
 from agent_platform.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -109,7 +105,7 @@ class PgSubAgentRunner:
             raise PermanentError(f"Sub-agent '{agent_id}': {exc.message}") from exc
         while (await execute(child_id, depth=self.depth + 1)) == "locked":
             await asyncio.sleep(1.0)  # another worker drives the child: wait for it
-        status, output, error = await in_session(lambda s: run_store.result(s, child_id))
+        status, output, error = await in_session(lambda s: lifecycle.result(s, child_id))
         if status == "succeeded":
             return output
         if status == "paused":
@@ -128,12 +124,12 @@ async def execute(run_id: uuid.UUID, *, depth: int = 0) -> ExecuteResult:
     if not await asyncio.to_thread(lock.acquire):
         return "locked"
     try:
-        claim = await in_session(lambda s: run_store.claim(s, run_id))
+        claim = await in_session(lambda s: lifecycle.claim(s, run_id))
         if claim is None:
             return "skipped"
         while True:
             outcome = await _run_engine(claim, depth)
-            again = await in_session(lambda s, o=outcome: run_store.finish(s, run_id, o))
+            again = await in_session(lambda s, o=outcome: lifecycle.finish(s, run_id, o))
             if not again:  # a decision arrived while pausing: continue at once
                 return "done"
     finally:

@@ -5,7 +5,7 @@ import uuid
 import reflex as rx
 
 from agent_platform.db import session_scope
-from agent_platform.services.agents import agents as agents_service
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.approvals import inbox as approvals
 from agent_platform.services.permissions import Permission
 from agent_platform.state.approvals.view import AGES, ApprovalRow, Pair, row
@@ -39,7 +39,7 @@ class ApprovalsState(AppState):
                 assignee="me" if self.assignee_filter == "me" else "",
                 older_than_minutes=AGES.get(self.age_filter), search=self.search,
             )  # fmt: skip
-            agents = agents_service.list_agents(session, principal=principal, limit=100).items
+            agents = agent_queries.list_agents(session, principal=principal, limit=100).items
         self.pending_count, self.decided_count = counts["pending"], counts["decided"]
         self.mine_count = counts["mine"]
         self.rows = [row(s) for s in found]

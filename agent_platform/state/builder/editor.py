@@ -16,6 +16,7 @@ import reflex as rx
 
 from agent_platform.db import session_scope
 from agent_platform.services.agents import agents
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import AppState, parse_id, requires
@@ -108,7 +109,7 @@ class BuilderState(AppState):
     def _load_agent(self, agent_id: uuid.UUID) -> None:
         principal = self._principal()
         with session_scope() as session:
-            agent = agents.get_agent(session, principal=principal, agent_id=agent_id)
+            agent = agent_queries.get_agent(session, principal=principal, agent_id=agent_id)
             self.agent_id, self.agent_name = str(agent.id), agent.name
             self.agent_status = agent.status
             self._doc = graph.normalise(agent.draft_definition)

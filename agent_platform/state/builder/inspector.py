@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
+from agent_platform.services.credentials import store as credentials
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import requires
@@ -47,10 +48,6 @@ class InspectorState(BuilderState):
     @requires(Permission.EDIT_AGENT)
     def load_credentials(self):
         """Fill the credential picker with the org's credentials (names and kinds only)."""
-        try:
-            from agent_platform.services.credentials import store as credentials
-        except ImportError:  # the credentials feature is optional
-            return
         with session_scope() as session:
             found = credentials.list_credentials(session, principal=self._principal())
         self.credentials = [CredentialOption(str(c.id), f"{c.name} ({c.kind})") for c in found]

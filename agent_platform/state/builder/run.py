@@ -16,7 +16,6 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
-from agent_platform.services.agents import agents
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.runs import runs
@@ -87,7 +86,7 @@ class BuilderRunState(BuilderState):
             raise InvalidInput("The inputs must be a JSON object.")
         self.run_inputs = raw
         with session_scope() as session:
-            run = agents.dry_run_agent(
+            run = runs.dry_run_agent(
                 session, principal=self._principal(), agent_id=self._agent_uuid(), inputs=inputs
             )
             session.flush()

@@ -10,7 +10,7 @@ import dataclasses
 import reflex as rx
 
 from agent_platform.db import session_scope
-from agent_platform.services.agents import agents
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.delivery import chat, conversations
 from agent_platform.services.permissions import Permission
 from agent_platform.services.runs import stream as run_stream
@@ -50,7 +50,7 @@ class BuilderChatState(AppState):
         """Open the test chat of the agent in ``?id=``; starts a fresh conversation."""
         target = parse_id(self._query("id"), "agent")
         with session_scope() as session:
-            agent = agents.get_agent(session, principal=self._principal(), agent_id=target)
+            agent = agent_queries.get_agent(session, principal=self._principal(), agent_id=target)
             self.agent_id, self.agent_name = str(agent.id), agent.name
         self.conversation_id, self.messages, self.sending = "", [], False
 

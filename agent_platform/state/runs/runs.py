@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
-from agent_platform.services.agents import agents
+from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.services.runs import runs
@@ -42,7 +42,7 @@ class RunsListState(AppState):
         with session_scope() as session:
             names = {
                 str(a.id): a.name
-                for a in agents.list_agents(session, principal=principal, limit=100).items
+                for a in agent_queries.list_agents(session, principal=principal, limit=100).items
             }
             found = runs.list_runs(
                 session,
@@ -119,7 +119,7 @@ class RunDetailState(AppState):
         principal = self._principal()
         with session_scope() as session:
             run = runs.get_run(session, principal=principal, run_id=run_id)
-            agent = agents.get_agent(session, principal=principal, agent_id=run.agent_id)
+            agent = agent_queries.get_agent(session, principal=principal, agent_id=run.agent_id)
             doc = graph.normalise(run.definition)
             self.run = run_row(run, agent.name)
         self._node_ids = [n["id"] for n in doc["nodes"]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 
@@ -92,14 +92,3 @@ def test_disabled_triggers_do_not_fire(publish):
     with session_scope() as s:
         assert triggers.disable_triggers(s, org_id=org.id, agent_id=agent_id) == 1
     assert scheduler.fire_schedules(datetime(2026, 3, 28, 9, 0, tzinfo=UTC)) == []
-
-
-def test_scheduler_tick_sweeps_on_its_interval(publish):
-    loop = scheduler.Scheduler(sweep_interval_s=30)
-    start = datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
-    loop.tick(start)
-    assert loop.last_sweep == start
-    loop.tick(start + timedelta(seconds=10))
-    assert loop.last_sweep == start
-    loop.tick(start + timedelta(seconds=31))
-    assert loop.last_sweep == start + timedelta(seconds=31)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from agent_platform.db import session_scope
 from agent_platform.services.agents import triggers
+from agent_platform.services.runs import firing
 
 
 def _setup(client, publish):
@@ -23,7 +24,7 @@ def _post(client, path, secret, body=b'{"name": "Ada"}', ts=None, headers=None, 
     ts = str(int(time.time()) if ts is None else ts)
     h = {
         "X-Timestamp": ts,
-        "X-Signature": sig or triggers.sign(secret, ts, body),
+        "X-Signature": sig or firing.sign(secret, ts, body),
         "Content-Type": "application/json",
         **(headers or {}),
     }
@@ -52,7 +53,7 @@ def test_bad_or_stale_signature_is_401_revealing_nothing(client, publish):
     stale = _post(client, path, secret, ts=int(time.time()) - 301)
     future = _post(client, path, secret, ts=int(time.time()) + 301)
     missing = client.post(path, content=b"{}")
-    tampered = _post(client, path, secret, sig=triggers.sign(secret, "1", b"{}"))
+    tampered = _post(client, path, secret, sig=firing.sign(secret, "1", b"{}"))
     for response in (wrong, stale, future, missing, tampered):
         assert response.status_code == 401
         assert response.json()["error"]["message"] == wrong.json()["error"]["message"]
@@ -80,7 +81,7 @@ def test_duplicate_delivery_starts_one_run(client, publish):
 
 def test_oversized_body_is_413(client, publish):
     _, agent_id, path, secret = _setup(client, publish)
-    body = b'{"x": "' + b"a" * triggers.MAX_WEBHOOK_BYTES + b'"}'
+    body = b'{"x": "' + b"a" * firing.MAX_WEBHOOK_BYTES + b'"}'
     assert _post(client, path, secret, body=body).status_code == 413
     assert _runs(agent_id) == []
 
