@@ -20,11 +20,15 @@ from sqlmodel import Session, col, select
 
 from agent_platform.db import session_scope
 from agent_platform.models.runs import Run, RunEvent
-from agent_platform.services.runtime.events import channel
 from agent_platform.settings import get_settings
 
 KEEPALIVE_S = 15.0
 STATUS_CHECK_S = 2.0
+
+
+def channel(run_id: uuid.UUID | str) -> str:
+    """The pub/sub channel of a run's live events (published by ``runtime.events``)."""
+    return f"run:{run_id}"
 
 
 def _row(event: RunEvent) -> dict[str, Any]:

@@ -20,13 +20,9 @@ from agent_platform.engine.protocols import RunEvent
 from agent_platform.integrations.kv import get_redis
 from agent_platform.models.base import utcnow
 from agent_platform.models.runs import RunEvent as RunEventRow
+from agent_platform.services.runs.stream import channel
 
 log = logging.getLogger(__name__)
-
-
-def channel(run_id: uuid.UUID | str) -> str:
-    """The pub/sub channel of a run's live events."""
-    return f"run:{run_id}"
 
 
 class PgRedisEventSink:
