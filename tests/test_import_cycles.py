@@ -1,4 +1,4 @@
-"""No import cycle among the project's modules (the layer contracts cannot see cycles inside a layer).
+"""No import cycle among the project's modules (layer contracts cannot see one inside a layer).
 
 The graph is built by grimp (import-linter's engine) from the source, so it includes imports
 inside functions and under ``TYPE_CHECKING``: a cycle hidden by a late import still fails.
