@@ -7,9 +7,12 @@ against the node type's ``Config`` model elsewhere). Keys React Flow adds for it
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
 
 
 class Position(BaseModel):
@@ -56,6 +59,32 @@ class GraphDocument(BaseModel):
     nodes: list[GraphNode] = Field(default_factory=list)
     edges: list[GraphEdge] = Field(default_factory=list)
 
+    @classmethod
+    def lenient(cls, doc: Any) -> GraphDocument:
+        """``doc`` parsed item by item, leaving out the nodes and edges that do not parse.
+
+        For a draft being edited (which may hold half-made items); runs parse strictly.
+
+        Args:
+            doc: anything; a mapping with ``nodes`` and ``edges`` lists is expected.
+
+        Returns:
+            The graph of the items that parse (empty for anything else). Never raises.
+        """
+        doc = doc if isinstance(doc, Mapping) else {}
+        nodes, edges = doc.get("nodes"), doc.get("edges")
+        return cls(nodes=_parsed(GraphNode, nodes), edges=_parsed(GraphEdge, edges))
+
     def node(self, node_id: str) -> GraphNode | None:
         """The node with ``node_id``, or ``None``."""
         return next((n for n in self.nodes if n.id == node_id), None)
+
+
+def _parsed(model: type[ItemT], items: Any) -> list[ItemT]:
+    found = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            found.append(model.model_validate(item))
+        except ValidationError:
+            continue
+    return found

@@ -4,16 +4,52 @@ A *loop body* is every node reachable from a loop's ``body`` handle without pass
 the loop itself; edges from the body back into the loop *close* it. A node's *scope* is the
 innermost loop whose body holds it (``None``: the top level). Within a scope, the edges
 between its nodes must form a DAG.
+
+This is the one implementation of graph traversal: validation, the runner and the builder's
+draft edits (``services.agents.draft``) all ask it, so they agree on what runs before what.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import functools
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
 
 from agent_platform.engine.graph import GraphDocument, GraphEdge, GraphNode
+from agent_platform.engine.nodes.base import NodeConfig
+from agent_platform.engine.registry import get_node_type
 
 BODY_HANDLE = "body"
+
+
+def declared_handles(
+    graph: GraphDocument, configs: Mapping[str, NodeConfig] | None = None
+) -> dict[str, list[str]]:
+    """Each node's output handle ids for its config (``switch`` cases follow the config).
+
+    Args:
+        graph: the graph.
+        configs: parsed configs by node id; ``None`` parses each node's ``data`` here.
+
+    Returns:
+        ``{node_id: [handle_id, ...]}`` without the nodes of an unknown type or whose config
+        does not parse (an edge leaving them without a ``sourceHandle`` resolves to ``None``).
+    """
+    handles = {}
+    for node in graph.nodes:
+        cls = get_node_type(node.type)
+        if cls is None:
+            continue
+        if configs is not None:
+            config = configs.get(node.id)
+        else:
+            try:
+                config = cls.parse_config(node.data)
+            except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
+                config = None
+        if config is not None:
+            handles[node.id] = [h.id for h in cls.output_handles(config)]
+    return handles
 
 
 class Topology:
@@ -39,6 +75,11 @@ class Topology:
         }
         self.scope = {node_id: self._innermost_loop(node_id) for node_id in self.nodes}
 
+    @classmethod
+    def of(cls, graph: GraphDocument) -> Topology:
+        """The topology of ``graph`` with handles from its configs (see ``declared_handles``)."""
+        return cls(graph, declared_handles(graph))
+
     def handle_of(self, edge: GraphEdge) -> str | None:
         """The edge's effective source handle (``None`` resolves to a lone handle)."""
         if edge.sourceHandle is not None:
@@ -48,15 +89,12 @@ class Topology:
 
     def _body(self, loop_id: str) -> set[str]:
         starts = [e.target for e in self.out_edges[loop_id] if self.handle_of(e) == BODY_HANDLE]
-        seen: set[str] = set()
-        stack = [s for s in starts if s != loop_id]
-        while stack:
-            node_id = stack.pop()
-            if node_id in seen or node_id == loop_id:
-                continue
-            seen.add(node_id)
-            stack.extend(e.target for e in self.out_edges[node_id])
-        return seen
+        children = {
+            node_id: [e.target for e in edges]
+            for node_id, edges in self.out_edges.items()
+            if node_id != loop_id
+        }
+        return set(_reach(children, [s for s in starts if s != loop_id])) - {loop_id}
 
     def _innermost_loop(self, node_id: str) -> str | None:
         owners = [loop for loop, body in self.loop_bodies.items() if node_id in body]
@@ -80,30 +118,82 @@ class Topology:
         """All edges except the ones closing loop bodies: the graph that must be acyclic."""
         return [e for e in self.edges if not self.is_closing(e)]
 
-    def ancestors(self, node_id: str) -> set[str]:
-        """Nodes with a forward path to ``node_id`` (closing edges excluded)."""
+    def upstream(self, node_id: str) -> list[str]:
+        """Nodes with a forward path to ``node_id`` (closing edges excluded), nearest first.
+
+        These are the nodes whose outputs ``node_id`` may use: a loop body's nodes are
+        upstream of later body nodes but not of the loop itself or of what follows ``done``.
+        """
+        return [n for n in _reach(self._forward_parents, [node_id]) if n != node_id]
+
+    @functools.cached_property
+    def _forward_parents(self) -> dict[str, list[str]]:
         parents: dict[str, list[str]] = defaultdict(list)
         for edge in self.forward_edges():
             parents[edge.target].append(edge.source)
-        return _reach(parents, [node_id]) - {node_id}
+        return parents
+
+    def ancestors(self, node_id: str) -> set[str]:
+        """The set of ``upstream(node_id)``."""
+        return set(self.upstream(node_id))
 
     def reachable_from(self, starts: Iterable[str]) -> set[str]:
         """Nodes reachable from ``starts`` along any edge (including the starts)."""
         children: dict[str, list[str]] = defaultdict(list)
         for edge in self.edges:
             children[edge.source].append(edge.target)
-        return _reach(children, list(starts))
+        return set(_reach(children, list(starts)))
+
+    def on_cycle(self, edge: GraphEdge) -> bool:
+        """Whether ``edge`` (one of this graph's) lies on a cycle ``find_cycles`` reports.
+
+        An edge closing a loop body never does; any other edge does when its target has a
+        forward path back to its source.
+        """
+        if self.is_closing(edge):
+            return False
+        return edge.source == edge.target or edge.target in self.ancestors(edge.source)
 
 
-def _reach(adjacency: dict[str, list[str]], starts: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(starts)
-    while stack:
-        node_id = stack.pop()
-        if node_id not in seen:
-            seen.add(node_id)
-            stack.extend(adjacency.get(node_id, ()))
-    return seen
+def _reach(adjacency: Mapping[str, list[str]], starts: list[str]) -> list[str]:
+    """Breadth-first: ``starts``, then their neighbours, and so on (each node once)."""
+    seen = dict.fromkeys(starts)
+    queue = deque(seen)
+    while queue:
+        for nxt in adjacency.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen[nxt] = None
+                queue.append(nxt)
+    return list(seen)
+
+
+def depths(node_ids: Iterable[str], edges: Iterable[GraphEdge]) -> dict[str, int]:
+    """Each node's layer: 0 without inputs, else one more than its deepest input.
+
+    Args:
+        node_ids: the nodes to place.
+        edges: the edges to follow (those with an end outside ``node_ids`` are ignored);
+            pass ``forward_edges()`` so loop bodies read left to right.
+
+    Returns:
+        ``{node_id: depth}``; nodes on a cycle keep the depth reached before it.
+    """
+    depth = dict.fromkeys(node_ids, 0)
+    waiting = dict.fromkeys(depth, 0)
+    children: dict[str, list[str]] = defaultdict(list)
+    for edge in edges:
+        if edge.source in depth and edge.target in depth:
+            children[edge.source].append(edge.target)
+            waiting[edge.target] += 1
+    queue = deque(n for n in depth if waiting[n] == 0)
+    while queue:
+        here = queue.popleft()
+        for child in children[here]:
+            depth[child] = max(depth[child], depth[here] + 1)
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                queue.append(child)
+    return depth
 
 
 def find_cycles(node_ids: Iterable[str], edges: Iterable[GraphEdge]) -> list[list[str]]:

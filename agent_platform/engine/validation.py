@@ -15,10 +15,11 @@ from pydantic import ValidationError
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.nodes.base import NodeConfig
 from agent_platform.engine.registry import get_node_type
-from agent_platform.engine.topology import Topology, find_cycles
+from agent_platform.engine.topology import Topology, declared_handles, find_cycles
 from agent_platform.engine.validation_refs import RUN_INPUTS, template_problems
 
-_NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: What a node id may look like (``inputs`` is also reserved, for the run's inputs).
+NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _identity_problems(graph: GraphDocument) -> list[Problem]:
             problems.append(
                 Problem(node.id, None, "duplicate_node_id", f"Two nodes are called '{node.id}'.")
             )  # noqa: E501
-        elif not _NODE_ID.match(node.id) or node.id == RUN_INPUTS:
+        elif not NODE_ID.match(node.id) or node.id == RUN_INPUTS:
             msg = (
                 f"Node id '{node.id}' must start with a letter, use only letters, digits and _,"
                 f" and not be '{RUN_INPUTS}'."
@@ -107,15 +108,6 @@ def _config_problems(graph: GraphDocument) -> tuple[dict[str, NodeConfig], list[
     return configs, problems
 
 
-def _handles(graph: GraphDocument, configs: dict[str, NodeConfig]) -> dict[str, list[str]]:
-    handles = {}
-    for node in graph.nodes:
-        cls = get_node_type(node.type)
-        if cls is not None and node.id in configs:
-            handles[node.id] = [h.id for h in cls.output_handles(configs[node.id])]
-    return handles
-
-
 def _edge_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
     problems = []
     for edge in graph.edges:
@@ -138,17 +130,36 @@ def _edge_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
     return problems
 
 
-def _structure_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
+def input_problem(topo: Topology, node_id: str) -> str | None:
+    """Which input rule ``node_id`` breaks, if any (validation and the builder both ask).
+
+    Args:
+        topo: the graph's topology; ``node_id`` not in it breaks no rule.
+        node_id: the node whose incoming edges are checked.
+
+    Returns:
+        ``"trigger_has_input"`` for a trigger with any incoming edge, ``"multiple_inputs"`` for
+        a node whose class is not ``multi_input`` (join, loop, output are) with more than one,
+        else ``None``. An unknown type breaks neither (it is reported as unknown).
+    """
+    node = topo.nodes.get(node_id)
+    cls = get_node_type(node.type) if node is not None else None
+    count = len(topo.in_edges.get(node_id, ()))
+    if cls is None or count == 0:
+        return None
+    if node.type == "trigger":
+        return "trigger_has_input"
+    return "multiple_inputs" if count > 1 and not cls.multi_input else None
+
+
+def _input_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
     problems = []
     triggers = [n.id for n in graph.nodes if n.type == "trigger"]
-    if not triggers:
-        problems.append(Problem(None, None, "no_trigger", "The graph needs a trigger to start."))
-    if not any(n.type == "output" for n in graph.nodes):
-        problems.append(Problem(None, None, "no_output", "The graph needs an output node."))
     reachable = topo.reachable_from(triggers)
     for node in graph.nodes:
         incoming = topo.in_edges[node.id]
-        if node.type == "trigger" and incoming:
+        rule = input_problem(topo, node.id)
+        if rule == "trigger_has_input":
             msg = f"Trigger '{node.id}' starts the run, so nothing can connect into it."
             problems.append(Problem(node.id, incoming[0].id, "trigger_has_input", msg))
         elif node.type != "trigger" and not incoming:
@@ -157,6 +168,22 @@ def _structure_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
         elif triggers and node.id not in reachable:
             msg = f"'{node.id}' cannot be reached from any trigger."
             problems.append(Problem(node.id, None, "unreachable", msg))
+        if rule == "multiple_inputs":
+            msg = (
+                f"'{node.id}' has {len(incoming)} incoming connections but takes one; use a "
+                "Join step to merge branches."
+            )
+            problems.append(Problem(node.id, incoming[1].id, "multiple_inputs", msg))
+    return problems
+
+
+def _structure_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
+    problems = []
+    if not any(n.type == "trigger" for n in graph.nodes):
+        problems.append(Problem(None, None, "no_trigger", "The graph needs a trigger to start."))
+    if not any(n.type == "output" for n in graph.nodes):
+        problems.append(Problem(None, None, "no_output", "The graph needs an output node."))
+    problems += _input_problems(graph, topo)
     for group in find_cycles(topo.nodes, topo.forward_edges()):
         msg = f"These steps form a cycle: {', '.join(group)}. Use a loop node to repeat steps."
         problems.append(Problem(group[0], None, "cycle", msg))
@@ -179,7 +206,7 @@ def validate_graph(doc: Any) -> list[Problem]:
     problems += _identity_problems(graph)
     configs, config_problems = _config_problems(graph)
     problems += config_problems
-    topo = Topology(graph, _handles(graph, configs))
+    topo = Topology(graph, declared_handles(graph, configs))
     problems += _edge_problems(graph, topo)
     problems += _structure_problems(graph, topo)
     for node_id, code, message in template_problems(graph, topo):

@@ -143,23 +143,8 @@ const NoteNode = memo(function NoteNode({ id, data }) {
 
 const NODE_TYPES = { step: StepNode, note: NoteNode };
 
-function reaches(edges, start, goal) {
-  const seen = new Set([start]);
-  const queue = [start];
-  while (queue.length) {
-    const here = queue.shift();
-    if (here === goal) return true;
-    for (const e of edges) {
-      if (e.source === here && !seen.has(e.target)) {
-        seen.add(e.target);
-        queue.push(e.target);
-      }
-    }
-  }
-  return false;
-}
-
-// The same rules Python enforces, checked as the edge is drawn so the refusal is immediate.
+// An instant refusal from facts Python sends per node (hasInput, multiInput); no traversal here.
+// Python (services.agents.draft, on the engine's rules) decides, cycles included.
 function refusal(conn, nodes, edges) {
   if (conn.source === conn.target) return "A step cannot connect to itself.";
   const target = nodes.find((n) => n.id === conn.target);
@@ -170,8 +155,6 @@ function refusal(conn, nodes, edges) {
       (e.sourceHandle || null) === handle)) return "These steps are already connected.";
   if (!target.data.multiInput && edges.some((e) => e.target === conn.target))
     return "This step already has an input; use a Join step to merge branches.";
-  if (target.data.kind !== "loop" && reaches(edges, conn.target, conn.source))
-    return "That connection would make a cycle; use a Loop step to repeat steps.";
   return "";
 }
 

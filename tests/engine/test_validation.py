@@ -6,7 +6,9 @@ import copy
 
 import pytest
 
-from agent_platform.engine.validation import validate_graph
+from agent_platform.engine.graph import GraphDocument
+from agent_platform.engine.topology import Topology
+from agent_platform.engine.validation import input_problem, validate_graph
 from tests.engine.fakes import load_fixture
 
 
@@ -137,3 +139,24 @@ def test_schedule_trigger_requires_cron():
     assert "invalid_config" in codes(doc)
     doc["nodes"][0]["data"]["cron"] = "0 9 * * 1-5"
     assert validate_graph(doc) == []
+
+
+def test_single_input_steps_take_one_connection():
+    doc = load_fixture("branching.json")  # the output merges two branches: allowed
+    doc["edges"].append({"id": "twice", "source": "if_1", "sourceHandle": "true", "target": "low"})
+    (problem,) = [p for p in validate_graph(doc) if p.code == "multiple_inputs"]
+    assert (problem.node_id, problem.edge_id) == ("low", "twice")
+    assert "Join" in problem.message
+
+
+def test_input_problem_is_the_rule_the_builder_asks():
+    doc = load_fixture("branching.json")
+    doc["edges"] += [
+        {"id": "x1", "source": "high", "target": "low"},
+        {"id": "x2", "source": "high", "target": "trigger_1"},
+    ]
+    topo = Topology.of(GraphDocument.model_validate(doc))
+    assert input_problem(topo, "low") == "multiple_inputs"
+    assert input_problem(topo, "trigger_1") == "trigger_has_input"
+    assert input_problem(topo, "output_1") is None  # outputs are multi_input
+    assert input_problem(topo, "high") is None and input_problem(topo, "ghost") is None

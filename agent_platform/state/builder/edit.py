@@ -8,10 +8,10 @@ from typing import Any
 
 import reflex as rx
 
+from agent_platform.services.agents import draft
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import requires
-from agent_platform.state.builder import graph
 from agent_platform.state.builder.editor import BuilderState
 from agent_platform.state.builder.view import catalog
 
@@ -37,7 +37,7 @@ class BuilderEditState(BuilderState):
         entry = catalog().get(node_type) if isinstance(node_type, str) else None
         if entry is None:
             raise InvalidInput("Unknown node type.")
-        doc, node_id = graph.add_node(
+        doc, node_id = draft.add_node(
             self._doc, node_type, payload.get("x"), payload.get("y"), entry["default_config"]
         )
         self.selected_id, self.selected_ids = node_id, [node_id]
@@ -47,18 +47,18 @@ class BuilderEditState(BuilderState):
     @requires(Permission.EDIT_AGENT)
     def move_nodes(self, moves: Any):
         """Nodes were dropped at new positions: ``[{"id", "x", "y"}, ...]``."""
-        self._commit(graph.move(self._doc, moves))
+        self._commit(draft.move(self._doc, moves))
 
     @rx.event
     @requires(Permission.EDIT_AGENT)
     def delete_items(self, payload: Any):
         """Delete ``{"nodes": [...ids], "edges": [...ids]}`` (edges of deleted nodes go too)."""
         payload = _payload(payload)
-        node_ids = graph.ids(payload.get("nodes", []))
-        edge_ids = graph.ids(payload.get("edges", []), limit=5000)
+        node_ids = draft.ids(payload.get("nodes", []))
+        edge_ids = draft.ids(payload.get("edges", []), limit=5000)
         if self.selected_id in node_ids:
             self.selected_id, self.selected_ids = "", []
-        self._commit(graph.delete(self._doc, node_ids, edge_ids))
+        self._commit(draft.delete(self._doc, node_ids, edge_ids))
 
     @rx.event
     @requires(Permission.EDIT_AGENT)
@@ -66,7 +66,7 @@ class BuilderEditState(BuilderState):
         """Delete the selected nodes (the toolbar button)."""
         chosen = list(self.selected_ids)
         self.selected_id, self.selected_ids = "", []
-        self._commit(graph.delete(self._doc, chosen, []))
+        self._commit(draft.delete(self._doc, chosen, []))
 
     @rx.event
     @requires(Permission.EDIT_AGENT)
@@ -74,7 +74,7 @@ class BuilderEditState(BuilderState):
         """Draw ``{"source", "sourceHandle", "target"}``; a refused connection says why."""
         payload = _payload(payload)
         try:
-            doc = graph.connect(
+            doc = draft.connect(
                 self._doc, payload.get("source"), payload.get("sourceHandle"), payload.get("target")
             )
         except InvalidInput as exc:
@@ -87,7 +87,7 @@ class BuilderEditState(BuilderState):
     def add_note(self, payload: Any):
         """Add a sticky note at ``{"x", "y"}``."""
         payload = _payload(payload)
-        doc, _ = graph.add_note(self._doc, payload.get("x", 0), payload.get("y", 0))
+        doc, _ = draft.add_note(self._doc, payload.get("x", 0), payload.get("y", 0))
         self._commit(doc)
 
     @rx.event
@@ -95,21 +95,21 @@ class BuilderEditState(BuilderState):
     def edit_note(self, payload: Any):
         """Save a sticky note's text ``{"id", "text"}``."""
         payload = _payload(payload)
-        self._commit(graph.edit_note(self._doc, payload.get("id"), payload.get("text")))
+        self._commit(draft.edit_note(self._doc, payload.get("id"), payload.get("text")))
 
     @rx.event
     @requires(Permission.EDIT_AGENT)
     def layout(self):
         """Arrange the nodes in layers, left to right, and fit them in view."""
-        self._commit(graph.auto_layout(self._doc))
+        self._commit(draft.auto_layout(self._doc))
         self.fit_tick += 1
 
     @rx.event
     @requires(Permission.VIEW_AGENTS)
     def copy_selection(self, node_ids: Any):
         """Put the chosen nodes on the clipboard as graph JSON (works across agents)."""
-        chosen = graph.ids(node_ids) or list(self.selected_ids)
-        piece = graph.scrub(graph.fragment(self._doc, chosen))
+        chosen = draft.ids(node_ids) or list(self.selected_ids)
+        piece = draft.scrub(draft.fragment(self._doc, chosen))
         if not piece["nodes"] and not piece["notes"]:
             return rx.toast.info("Select steps to copy first.")
         text = json.dumps({"agent_platform_graph": 1, **piece})
@@ -131,7 +131,7 @@ class BuilderEditState(BuilderState):
             piece = json.loads(text)
         except ValueError:
             raise InvalidInput("The clipboard does not hold steps.") from None
-        doc, added = graph.paste(self._doc, piece)
+        doc, added = draft.paste(self._doc, piece)
         if not added:
             raise InvalidInput("The clipboard does not hold steps.")
         self.selected_ids = added
@@ -142,9 +142,9 @@ class BuilderEditState(BuilderState):
     @requires(Permission.EDIT_AGENT)
     def duplicate(self, node_ids: Any):
         """Copy the chosen nodes (and the edges between them) next to themselves."""
-        chosen = graph.ids(node_ids) or list(self.selected_ids)
-        piece = copy.deepcopy(graph.fragment(self._doc, chosen))
-        doc, added = graph.paste(self._doc, piece)
+        chosen = draft.ids(node_ids) or list(self.selected_ids)
+        piece = copy.deepcopy(draft.fragment(self._doc, chosen))
+        doc, added = draft.paste(self._doc, piece)
         self.selected_ids = added
         self.selected_id = added[0] if len(added) == 1 else ""
         self._commit(doc)

@@ -15,12 +15,12 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
-from agent_platform.services.agents import agents
+from agent_platform.services.agents import agents, draft
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import AppState, parse_id, requires
-from agent_platform.state.builder import graph, view
+from agent_platform.state.builder import view
 from agent_platform.state.builder.fields import FieldView, fields
 
 HISTORY = 25
@@ -83,7 +83,7 @@ class BuilderState(AppState):
         node = next((n for n in self._doc["nodes"] if n["id"] == self.selected_id), None)
         self.selected_type = node["type"] if node else ""
         self.fields = fields(node["type"], node.get("data") or {}) if node else []
-        upstream = graph.ancestors(self._doc, node["id"]) if node else []
+        upstream = draft.ancestors(self._doc, node["id"]) if node else []
         self.variables = view.variables(self._doc, upstream) if node else []
         self.can_undo, self.can_redo = bool(self._undo), bool(self._redo)
 
@@ -112,7 +112,7 @@ class BuilderState(AppState):
             agent = agent_queries.get_agent(session, principal=principal, agent_id=agent_id)
             self.agent_id, self.agent_name = str(agent.id), agent.name
             self.agent_status = agent.status
-            self._doc = graph.normalise(agent.draft_definition)
+            self._doc = draft.normalise(agent.draft_definition)
         self.can_edit = principal.can(Permission.EDIT_AGENT) and self.agent_status != "archived"
         self._undo, self._redo = [], []
         self.selected_id, self.selected_ids = "", []
@@ -129,7 +129,7 @@ class BuilderState(AppState):
     @requires(Permission.VIEW_AGENTS)
     def select(self, node_ids: Any):
         """The canvas selection changed (one id opens the inspector)."""
-        chosen = graph.ids(node_ids)
+        chosen = draft.ids(node_ids)
         self.selected_ids = chosen
         self.selected_id = chosen[0] if len(chosen) == 1 else ""
         self._refresh_selection()

@@ -9,12 +9,12 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
+from agent_platform.services.agents import draft
 from agent_platform.services.credentials import store as credentials
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import requires
 from agent_platform.state.builder import fields as form
-from agent_platform.state.builder import graph
 from agent_platform.state.builder.editor import BuilderState
 
 MAX_ROWS = 100
@@ -42,7 +42,7 @@ class InspectorState(BuilderState):
     def _set(self, key: str, value: Any) -> None:
         node = self._node()
         data = {**copy.deepcopy(node.get("data") or {}), key: value}
-        self._commit(graph.set_config(self._doc, node["id"], data))
+        self._commit(draft.set_config(self._doc, node["id"], data))
 
     @rx.event
     @requires(Permission.EDIT_AGENT)

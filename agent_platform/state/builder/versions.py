@@ -10,11 +10,10 @@ import reflex as rx
 
 from agent_platform.db import session_scope
 from agent_platform.services.accounts import orgs
-from agent_platform.services.agents import agents
+from agent_platform.services.agents import agents, draft
 from agent_platform.services.errors import DomainError, InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import fmt_time, parse_id, requires, text
-from agent_platform.state.builder import graph
 from agent_platform.state.builder.editor import BuilderState
 
 MAX_IMPORT = 2_000_000
@@ -33,7 +32,7 @@ class VersionRow:
 
 
 def _changes(before: Any, after: Any) -> str:
-    delta = graph.diff(before, after)
+    delta = draft.diff(before, after)
     parts = [
         f"{label} {', '.join(delta[key])}"
         for key, label in (("added", "+"), ("removed", "−"), ("changed", "~"))
@@ -123,7 +122,7 @@ class VersionsState(BuilderState):
             version = next((v for v in found if v.id == target), None)
             if version is None:
                 raise InvalidInput("That version was not found.")
-            doc, number = graph.normalise(version.definition), version.number
+            doc, number = draft.normalise(version.definition), version.number
         doc["notes"] = self._doc.get("notes", [])
         self._commit(doc)
         self.history_open = False
@@ -133,7 +132,7 @@ class VersionsState(BuilderState):
     @requires(Permission.VIEW_AGENTS)
     def export_graph(self):
         """Download the draft as graph JSON (credential references blanked, no secrets)."""
-        body = json.dumps(graph.scrub(self._doc), indent=2)
+        body = json.dumps(draft.scrub(self._doc), indent=2)
         name = (self.agent_name or "agent").lower().replace(" ", "-")[:60]
         return rx.download(data=body, filename=f"{name}.graph.json")
 
@@ -148,6 +147,6 @@ class VersionsState(BuilderState):
             raise InvalidInput("That is not valid JSON.") from None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("nodes"), list):
             raise InvalidInput("Graph JSON needs a list of nodes.")
-        doc = graph.imported(parsed)
+        doc = draft.imported(parsed)
         self._commit(doc)
         return rx.toast.success(f"Imported {len(doc['nodes'])} steps.")

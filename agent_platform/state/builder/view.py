@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 from pydantic import ValidationError
 
 from agent_platform.engine.registry import get_node_type, node_types_schema
-from agent_platform.state.builder.graph import MULTI_INPUT
+from agent_platform.services.agents.draft import MULTI_INPUT
 
 SUMMARY_LEN = 60
 

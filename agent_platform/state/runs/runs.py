@@ -11,12 +11,13 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
+from agent_platform.services.agents import draft
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.services.runs import runs
 from agent_platform.state.base import AppState, parse_id, requires
-from agent_platform.state.builder import graph, view
+from agent_platform.state.builder import view
 from agent_platform.state.builder.run import POLL_S, WATCH_LIMIT_S, poll
 from agent_platform.state.builder.steps import TERMINAL, RunRow, StepRow, node_states, run_row
 
@@ -120,7 +121,7 @@ class RunDetailState(AppState):
         with session_scope() as session:
             run = runs.get_run(session, principal=principal, run_id=run_id)
             agent = agent_queries.get_agent(session, principal=principal, agent_id=run.agent_id)
-            doc = graph.normalise(run.definition)
+            doc = draft.normalise(run.definition)
             self.run = run_row(run, agent.name)
         self._node_ids = [n["id"] for n in doc["nodes"]]
         self.nodes = list(view.canvas_nodes(doc, {}))
@@ -160,7 +161,7 @@ class RunDetailState(AppState):
     @requires(Permission.VIEW_RUNS)
     def select_node(self, node_ids: Any):
         """Clicking a node on the graph opens its latest step."""
-        chosen = graph.ids(node_ids)
+        chosen = draft.ids(node_ids)
         found = [s for s in self.steps if chosen and s.node_id == chosen[0]]
         if found:
             self.step_key = found[-1].step_key
