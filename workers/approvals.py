@@ -18,6 +18,7 @@ from agent_platform.db import session_scope
 from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.models.base import utcnow
+from agent_platform.services import queue as jobs
 from agent_platform.services.approvals import decisions, notifications
 from agent_platform.settings import get_settings
 from workers.periodic import LeasedPeriodic
@@ -31,7 +32,13 @@ class WebhookFailed(Exception):
     """The receiver answered with a non-2xx status or could not be reached (retried)."""
 
 
-@dramatiq.actor(queue_name="approvals", max_retries=3, time_limit=60_000, min_backoff=2_000)
+@dramatiq.actor(
+    queue_name=jobs.NOTIFY_APPROVAL.queue,
+    actor_name=jobs.NOTIFY_APPROVAL.actor,
+    max_retries=3,
+    time_limit=60_000,
+    min_backoff=2_000,
+)
 def notify_approval(approval_id: str, event: str, user_ids: list[str] | None = None) -> None:
     """Email the approvers their one-time links and queue the agent's webhook."""
     with session_scope() as session:
@@ -42,7 +49,8 @@ def notify_approval(approval_id: str, event: str, user_ids: list[str] | None = N
 
 
 @dramatiq.actor(
-    queue_name="approvals",
+    queue_name=jobs.SEND_APPROVAL_WEBHOOK.queue,
+    actor_name=jobs.SEND_APPROVAL_WEBHOOK.actor,
     max_retries=5,
     min_backoff=5_000,
     max_backoff=300_000,
@@ -77,7 +85,7 @@ def send_approval_webhook(approval_id: str, event: str) -> None:
         raise WebhookFailed(f"webhook answered {response.status}")
 
 
-@dramatiq.actor(queue_name="approvals", max_retries=0, time_limit=120_000)
+@dramatiq.actor(queue_name=jobs.NOTIFY_APPROVAL.queue, max_retries=0, time_limit=120_000)
 def sweep_approvals() -> None:
     """One sweep: send due reminders and escalations; time out expired approvals."""
     with session_scope() as session:

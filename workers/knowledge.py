@@ -17,6 +17,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.models.knowledge import IllegalDocumentTransition
+from agent_platform.services import queue as jobs
 from agent_platform.services.knowledge import ingestion
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ TIME_LIMIT_MS = 30 * 60 * 1000
 
 
 @dramatiq.actor(
-    queue_name="knowledge",
+    queue_name=jobs.INGEST_DOCUMENT.queue,
+    actor_name=jobs.INGEST_DOCUMENT.actor,
     max_retries=MAX_RETRIES,
     min_backoff=2_000,
     max_backoff=60_000,
@@ -46,7 +48,7 @@ def ingest_document(document_id: str) -> None:
     log.info("ingest_document %s: %s", document_id, outcome)
 
 
-@dramatiq.actor(queue_name="knowledge", max_retries=5, time_limit=60_000)
+@dramatiq.actor(queue_name=jobs.INGEST_DOCUMENT.queue, max_retries=5, time_limit=60_000)
 def fail_exhausted_ingest(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
     """Dead-letter handler: the ingestion failed every retry; fail the document visibly."""
     did = uuid.UUID(message_data["kwargs"]["document_id"])

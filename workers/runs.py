@@ -18,6 +18,8 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.db import session_scope
 from agent_platform.models.runs import IllegalTransition, Run
+from agent_platform.services import queue as jobs
+from agent_platform.services.delivery import conversations
 from agent_platform.services.errors import DomainError
 from agent_platform.services.runs import lifecycle
 from agent_platform.services.runtime import execute as engine_services
@@ -39,7 +41,8 @@ def _time_limit_ms() -> int:
 
 
 @dramatiq.actor(
-    queue_name="runs",
+    queue_name=jobs.EXECUTE_RUN.queue,
+    actor_name=jobs.EXECUTE_RUN.actor,
     max_retries=MAX_RETRIES,
     min_backoff=1_000,
     max_backoff=30_000,
@@ -55,6 +58,7 @@ def execute_run(run_id: str) -> None:
     except _NON_RETRYABLE as exc:
         with session_scope() as session:
             lifecycle.fail_run(session, run_id=rid, reason=f"The worker could not run this: {exc}")
+            conversations.complete_answers(session, run_id=rid)
         raise
     except Exception as exc:
         log.exception("run %s failed outside the engine", run_id)
@@ -66,7 +70,7 @@ def execute_run(run_id: str) -> None:
             lifecycle.requeue_if_waiting(session, run_id=rid)
 
 
-@dramatiq.actor(queue_name="runs", max_retries=5, time_limit=60_000)
+@dramatiq.actor(queue_name=jobs.EXECUTE_RUN.queue, max_retries=5, time_limit=60_000)
 def fail_exhausted_run(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
     """Dead-letter handler: the run's message failed every retry; fail it with a reason."""
     run_id = uuid.UUID(message_data["kwargs"]["run_id"])
@@ -75,13 +79,16 @@ def fail_exhausted_run(message_data: dict[str, Any], retry_info: dict[str, Any])
         last = f" Last error: {run.error}" if run is not None and run.error else ""
         reason = f"The worker failed {retry_info.get('retries', '?')} times; gave up.{last}"
         lifecycle.fail_run(session, run_id=run_id, reason=reason)
+        conversations.complete_answers(session, run_id=run_id)
 
 
-@dramatiq.actor(queue_name="runs", max_retries=0, time_limit=120_000)
+@dramatiq.actor(queue_name=jobs.EXECUTE_RUN.queue, max_retries=0, time_limit=120_000)
 def sweep_runs() -> None:
     """One sweep: recover runs of dead workers (the only place stale runs are swept)."""
     with session_scope() as session:
         counts = lifecycle.sweep_stale_runs(session)
+    with session_scope() as session:  # answers of runs that ended outside a worker
+        counts["answers_completed"] = conversations.complete_finished_answers(session)
     if any(counts.values()):
         log.info("sweep: %s", counts)
 

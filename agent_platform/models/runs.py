@@ -30,7 +30,21 @@ class RunStatus(StrEnum):
 
 
 TERMINAL = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
-TRIGGERS = frozenset({"manual", "api", "chat", "webhook", "schedule", "test", "sub_agent"})
+
+
+class RunTrigger(StrEnum):
+    """What started a run."""
+
+    MANUAL = "manual"
+    API = "api"
+    CHAT = "chat"
+    WEBHOOK = "webhook"
+    SCHEDULE = "schedule"
+    TEST = "test"
+    SUB_AGENT = "sub_agent"
+
+
+TRIGGERS = frozenset(RunTrigger)
 
 
 class IllegalTransition(Exception):  # noqa: N818 - reads better at call sites

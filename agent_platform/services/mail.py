@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.queue import SEND_EMAIL, enqueue_after_commit
 
 
 def queue_email(session: Session, *, to: str, subject: str, text: str) -> None:
     """Send a plain-text email once ``session`` commits (retried by the mail worker)."""
-    enqueue_after_commit(
-        session, queue="mail", actor="send_email", to=to, subject=subject, text=text
-    )
+    enqueue_after_commit(session, SEND_EMAIL, to=to, subject=subject, text=text)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.api.v1.stream import ExecuteIn, execute_response
+from agent_platform.models.runs import RunTrigger
 from agent_platform.services.agents import agents
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.permissions import Principal
@@ -209,7 +210,7 @@ def execute_agent(
         principal=principal,
         agent_id=agent_id,
         inputs=body.inputs,
-        trigger="api",
+        trigger=RunTrigger.API,
         idempotency_key=idempotency_key,
     )
     session.commit()

@@ -107,7 +107,5 @@ def chat_turn(
     session.commit()
     run_id = turn.run.id
     anyio.from_thread.run(lambda: run_stream.wait_for_run(run_id, timeout_s=body.timeout_s))
-    session.expire_all()
-    conversations.finalise(session, turn.answer)
-    session.commit()
+    session.refresh(turn.answer)  # completed by the worker with the run
     return {"conversation_id": str(conversation.id), "answer": vars(chat.view(turn.answer))}

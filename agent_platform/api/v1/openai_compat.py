@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from agent_platform.api import deps
 from agent_platform.api.v1.stream import execution_json, sse_response
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
+from agent_platform.models.runs import RunTrigger
 from agent_platform.services.delivery.conversations import answer_text
 from agent_platform.services.delivery.widgets import is_chat_graph
 from agent_platform.services.errors import InvalidInput, NotFound
@@ -164,7 +165,7 @@ def chat_completions(
         raise NotFound(f"No published chat agent '{body.model}'.", details={"model": body.model})
     run = runs.start_run(
         session, principal=principal, agent_id=agent.id, inputs=_inputs(body.messages),
-        trigger="chat", idempotency_key=idempotency_key,
+        trigger=RunTrigger.CHAT, idempotency_key=idempotency_key,
     )  # fmt: skip
     session.commit()
     if body.stream:

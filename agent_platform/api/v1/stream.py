@@ -20,7 +20,7 @@ from pydantic import Field
 from agent_platform.api.v1.executions import ExecutionOut
 from agent_platform.api.v1.schemas import Body
 from agent_platform.db import session_scope
-from agent_platform.models.runs import Run
+from agent_platform.models.runs import TERMINAL, Run
 from agent_platform.services.runs import stream as run_stream
 
 MAX_WAIT_S = 300.0
@@ -62,6 +62,6 @@ def execute_response(run_id: uuid.UUID, status: str, body: ExecuteIn) -> Any:
     if body.wait:
         anyio.from_thread.run(lambda: run_stream.wait_for_run(run_id, timeout_s=body.timeout_s))
         execution = execution_json(run_id)
-        finished = execution.get("status") in ("succeeded", "failed", "cancelled")
+        finished = execution.get("status") in TERMINAL
         return JSONResponse(execution, status_code=200 if finished else 202)
     return None

@@ -291,9 +291,7 @@ async def _answer_events(
 
 def _final_view(widget: AgentWidget, message_id: uuid.UUID) -> dict[str, Any]:
     with session_scope() as session:
-        message = session.get(ConversationMessage, message_id)
-        conversations.finalise(session, message)
-        return _view(widget, message)
+        return _view(widget, session.get(ConversationMessage, message_id))
 
 
 @router.post(f"{PREFIX}/messages/{{message_id}}/feedback")

@@ -23,7 +23,7 @@ from agent_platform.models.orgs import Membership, Role, TeamMember
 from agent_platform.models.runs import Approval, ApprovalStatus, Run
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import ROLE_RANK, Permission, Principal
-from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.queue import NOTIFY_APPROVAL, enqueue_after_commit
 from agent_platform.services.runs.lifecycle import enqueue_run
 
 
@@ -81,7 +81,7 @@ class PgApprovalGate:
                 .values(assignee_ids=assignees)
             )
             enqueue_after_commit(
-                session, queue="approvals", actor="notify_approval",
+                session, NOTIFY_APPROVAL,
                 approval_id=str(approval_id), event="requested",
             )  # fmt: skip
 
@@ -244,9 +244,9 @@ def decide_approval(
         approval.decision = {"comment": comment, "data": merged, "votes": len(votes)}
         approval.decided_by = principal.user_id
         approval.decided_at = utcnow()
-        enqueue_after_commit(session, queue="runs", actor="execute_run", run_id=str(run.id))
+        enqueue_run(session, run.id)
         enqueue_after_commit(
-            session, queue="approvals", actor="notify_approval",
+            session, NOTIFY_APPROVAL,
             approval_id=str(approval.id), event="decided",
         )  # fmt: skip
     session.add(approval)

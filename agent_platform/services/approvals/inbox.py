@@ -36,7 +36,7 @@ from agent_platform.services.approvals.decisions import (
 )
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.queue import NOTIFY_APPROVAL, enqueue_after_commit
 from agent_platform.services.runs.runs import list_steps
 
 MAX_LIST = 200
@@ -364,7 +364,7 @@ def reassign(
     audit.record(session, action="approval.reassigned", org_id=principal.org_id, actor=principal,
                  target_type="approval", target_id=approval.id,
                  details={"to": str(user_id)})  # fmt: skip
-    enqueue_after_commit(session, queue="approvals", actor="notify_approval",
+    enqueue_after_commit(session, NOTIFY_APPROVAL,
                          approval_id=str(approval.id), event="assigned",
                          user_ids=[str(user_id)])  # fmt: skip
     return approval

@@ -32,7 +32,7 @@ from agent_platform.services.approvals.decisions import resolve_assignees
 from agent_platform.services.errors import Forbidden, InvalidInput, NotFound
 from agent_platform.services.mail import queue_email
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.queue import SEND_APPROVAL_WEBHOOK, enqueue_after_commit
 from agent_platform.services.tokens import new_token, token_hash
 from agent_platform.settings import get_settings
 
@@ -181,7 +181,7 @@ def notify(
         return 0
     hook = session.exec(select(ApprovalWebhook).where(ApprovalWebhook.agent_id == agent.id)).first()
     if hook is not None and hook.enabled:
-        enqueue_after_commit(session, queue="approvals", actor="send_approval_webhook",
+        enqueue_after_commit(session, SEND_APPROVAL_WEBHOOK,
                              approval_id=str(approval.id), event=event)  # fmt: skip
     if event == "decided" or approval.status != ApprovalStatus.PENDING:
         return 0

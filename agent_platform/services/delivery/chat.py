@@ -22,7 +22,7 @@ from agent_platform.models.conversations import (
     ConversationMessage,
     MessageStatus,
 )
-from agent_platform.models.runs import Run
+from agent_platform.models.runs import Run, RunTrigger
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.delivery import conversations
 from agent_platform.services.delivery.conversations import MessageView
@@ -93,7 +93,7 @@ def send_public(
     inputs = _inputs(session, conversation, content, window)
     run = runs.start_run_as_system(
         session, org_id=conversation.org_id, agent_id=conversation.agent_id, inputs=inputs,
-        trigger="chat", idempotency_key=idempotency_key,
+        trigger=RunTrigger.CHAT, idempotency_key=idempotency_key,
     )  # fmt: skip
     return _record(session, conversation, content, run)
 

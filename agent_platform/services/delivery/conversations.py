@@ -1,9 +1,10 @@
-"""Conversations: create, load for an end user or a builder, finalise answers, feedback.
+"""Conversations: create, load for an end user or a builder, complete answers, feedback.
 
-An assistant message is created ``pending`` with the run that will answer it and completed
-lazily from the run (``finalise``): whoever reads the conversation next (the stream, a reload,
-the builders' transcript) fills in the text and citations once the run has finished, so a
-closed browser never loses an answer.
+An assistant message is created ``pending`` with the run that will answer it. It is completed
+once, by the worker, in the transaction that finishes the run (``complete_answers``); runs that
+end elsewhere (cancelled while queued, failed by the sweeper) are completed by the periodic
+sweep (``complete_finished_answers``). Reads never write, and a closed browser never loses an
+answer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from agent_platform.models.agents import Agent
 from agent_platform.models.base import utcnow
 from agent_platform.models.conversations import Conversation, ConversationMessage, MessageStatus
-from agent_platform.models.runs import Run, RunStatus, Step
+from agent_platform.models.runs import TERMINAL, Run, RunStatus, Step
 from agent_platform.services.errors import InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
@@ -83,16 +84,53 @@ def citations_for_run(session: Session, run: Run) -> list[dict[str, Any]]:
     return []
 
 
-def finalise(session: Session, message: ConversationMessage) -> bool:
-    """Complete a pending assistant message from its finished run. Returns whether it changed."""
-    if message.status != MessageStatus.PENDING or message.run_id is None:
-        return False
-    run = session.get(Run, message.run_id)
-    if run is None:
-        message.status, message.content = MessageStatus.FAILED.value, "No answer."
-    elif not run.is_terminal:
-        return False
-    elif run.status == RunStatus.SUCCEEDED:
+def complete_answers(session: Session, *, run_id: uuid.UUID) -> int:
+    """Complete the pending answers of run ``run_id`` if it has finished (idempotent).
+
+    Called by the worker in the transaction that finishes the run.
+
+    Returns:
+        How many messages were completed (0 when the run is still going).
+    """
+    run = session.get(Run, run_id)
+    if run is None or not run.is_terminal:
+        return 0
+    pending = session.exec(
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.run_id == run_id,
+            ConversationMessage.status == MessageStatus.PENDING,
+        )
+        .with_for_update()
+    ).all()
+    for message in pending:
+        _complete(session, message, run)
+    return len(pending)
+
+
+def complete_finished_answers(session: Session, *, limit: int = 500) -> int:
+    """Complete pending answers whose runs ended outside a worker (periodic sweep).
+
+    Returns:
+        How many messages were completed.
+    """
+    rows = session.exec(
+        select(ConversationMessage, Run)
+        .join(Run, col(Run.id) == col(ConversationMessage.run_id))
+        .where(
+            ConversationMessage.status == MessageStatus.PENDING,
+            col(Run.status).in_([s.value for s in TERMINAL]),
+        )
+        .limit(limit)
+        .with_for_update(of=ConversationMessage, skip_locked=True)
+    ).all()
+    for message, run in rows:
+        _complete(session, message, run)
+    return len(rows)
+
+
+def _complete(session: Session, message: ConversationMessage, run: Run) -> None:
+    if run.status == RunStatus.SUCCEEDED:
         message.content = answer_text(run.output)
         message.citations = citations_for_run(session, run)
         message.status = MessageStatus.COMPLETE.value
@@ -100,7 +138,6 @@ def finalise(session: Session, message: ConversationMessage) -> bool:
         message.status = MessageStatus.FAILED.value
         message.content = "Sorry, something went wrong while answering. Please try again."
     session.add(message)
-    return True
 
 
 def start_conversation(
@@ -147,7 +184,7 @@ def for_end_user(
 def messages(
     session: Session, conversation: Conversation, *, limit: int = 200
 ) -> list[ConversationMessage]:
-    """The conversation's messages, oldest first, finishing answers whose runs are done."""
+    """The conversation's messages, oldest first (answers still running are ``pending``)."""
     rows = list(
         session.exec(
             select(ConversationMessage)
@@ -159,8 +196,6 @@ def messages(
             .limit(limit)
         )
     )
-    for row in rows:
-        finalise(session, row)
     return rows
 
 
@@ -265,10 +300,10 @@ def agent_names(session: Session, *, principal: Principal) -> dict[uuid.UUID, st
     return dict(rows.all())
 
 
-def finalised_message(
+def get_message(
     session: Session, *, principal: Principal, message_id: uuid.UUID
 ) -> ConversationMessage:
-    """A message of the principal's org, completed from its run if that finished."""
+    """A message of the principal's org (``VIEW_RUNS``). Raises ``NotFound``."""
     principal.require(Permission.VIEW_RUNS)
     row = session.exec(
         select(ConversationMessage).where(
@@ -277,5 +312,4 @@ def finalised_message(
     ).first()
     if row is None:
         raise NotFound("Message not found.")
-    finalise(session, row)
     return row

@@ -28,11 +28,8 @@ from agent_platform.services import audit
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.queue import INGEST_DOCUMENT, enqueue_after_commit
 from agent_platform.settings import get_settings
-
-QUEUE = "knowledge"
-ACTOR = "ingest_document"
 
 
 def uploads_dir(org_id: uuid.UUID) -> Path:
@@ -240,7 +237,7 @@ def _requeue(session: Session, doc: KnowledgeDocument) -> None:
     if doc.status in (DocumentStatus.READY, DocumentStatus.FAILED):
         doc.queue()
     session.add(doc)
-    enqueue_after_commit(session, queue=QUEUE, actor=ACTOR, document_id=str(doc.id))
+    enqueue_after_commit(session, INGEST_DOCUMENT, document_id=str(doc.id))
 
 
 def upload_document(

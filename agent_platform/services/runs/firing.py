@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from agent_platform.integrations.vault import get_vault
 from agent_platform.models.base import utcnow
+from agent_platform.models.runs import RunTrigger
 from agent_platform.models.triggers import AgentTrigger
 from agent_platform.services.agents.triggers import TOKEN_PREFIX, next_fire_time, row_ad
 from agent_platform.services.errors import InvalidInput, NotFound, Unauthenticated
@@ -120,7 +121,7 @@ def receive_webhook(
         org_id=row.org_id,
         agent_id=row.agent_id,
         inputs=_inputs(body),
-        trigger="webhook",
+        trigger=RunTrigger.WEBHOOK,
         idempotency_key=f"webhook:{row.id}:{delivery}",
     )
     return run.id
@@ -164,7 +165,7 @@ def fire_due(session: Session, *, now: datetime, limit: int = 50) -> list[Fired]
                     org_id=row.org_id,
                     agent_id=row.agent_id,
                     inputs={"scheduled_at": fire_time.isoformat()},
-                    trigger="schedule",
+                    trigger=RunTrigger.SCHEDULE,
                     idempotency_key=f"schedule:{row.id}:{fire_time.isoformat()}",
                 )
                 run_id = run.id

@@ -22,7 +22,7 @@ from agent_platform.db import get_engine, session_scope
 from agent_platform.engine.outcome import RunOutcome
 from agent_platform.models.base import utcnow
 from agent_platform.models.runs import Approval, ApprovalStatus, Run, RunStatus, Step
-from agent_platform.services.queue import enqueue_after_commit
+from agent_platform.services.queue import EXECUTE_RUN, enqueue_after_commit
 from agent_platform.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -182,13 +182,9 @@ def result(session: Session, run_id: uuid.UUID) -> tuple[str, Any, str | None]:
     return run.status, run.output, run.error
 
 
-QUEUE = "runs"
-ACTOR = "execute_run"
-
-
 def enqueue_run(session: Session, run_id: uuid.UUID, *, delay_ms: int | None = None) -> None:
     """Send ``execute_run(run_id)`` once ``session`` commits."""
-    enqueue_after_commit(session, queue=QUEUE, actor=ACTOR, delay_ms=delay_ms, run_id=str(run_id))
+    enqueue_after_commit(session, EXECUTE_RUN, delay_ms=delay_ms, run_id=str(run_id))
 
 
 def sweep_stale_runs(session: Session, *, now: datetime | None = None) -> dict[str, int]:

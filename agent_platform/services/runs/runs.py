@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
-from agent_platform.models.runs import TRIGGERS, Run, RunEvent, RunStatus, Step
+from agent_platform.models.runs import TRIGGERS, Run, RunEvent, RunStatus, RunTrigger, Step
 from agent_platform.services.agents import agents, queries
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
@@ -279,7 +279,7 @@ def child_run(
     version = _pinned_version(session, agent, None)
     run = create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,
-        inputs=inputs, trigger="sub_agent", parent_run_id=parent_id,
+        inputs=inputs, trigger=RunTrigger.SUB_AGENT, parent_run_id=parent_id,
         parent_step_key=step_key, enqueue=False,
     )  # fmt: skip
     session.flush()
@@ -309,6 +309,6 @@ def dry_run_agent(
         version_id=None,
         definition=agent.draft_definition,
         inputs=inputs,
-        trigger="test",
+        trigger=RunTrigger.TEST,
         created_by=principal.user_id,
     )

@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from sqlmodel import Session, col, select
 
 from agent_platform.db import session_scope
-from agent_platform.models.runs import Run, RunEvent
+from agent_platform.models.runs import TERMINAL, Run, RunEvent, RunStatus
 from agent_platform.settings import get_settings
 
 KEEPALIVE_S = 15.0
@@ -112,7 +112,7 @@ async def run_events(
 
 def _is_over(run_id: uuid.UUID) -> bool:
     status = _status(run_id)
-    return status is None or status in ("succeeded", "failed", "cancelled", "paused")
+    return status is None or status in TERMINAL or status == RunStatus.PAUSED
 
 
 async def settle(run_id: uuid.UUID, *, timeout_s: float = 5.0) -> None:

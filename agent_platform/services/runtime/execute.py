@@ -20,6 +20,8 @@ import logging
 import uuid
 from typing import Any, Literal
 
+from sqlmodel import Session
+
 from agent_platform.db import in_session
 from agent_platform.engine.nodes.base import Services
 from agent_platform.engine.outcome import RunOutcome
@@ -32,6 +34,7 @@ from agent_platform.integrations.sandbox import SubprocessCodeExecutor
 from agent_platform.services.approvals.decisions import PgApprovalGate
 from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.credentials.store import CredentialResolver
+from agent_platform.services.delivery import conversations
 from agent_platform.services.errors import DomainError
 from agent_platform.services.knowledge.retrieval import PgRetriever
 from agent_platform.services.runs import lifecycle, runs
@@ -124,16 +127,30 @@ async def execute(run_id: uuid.UUID, *, depth: int = 0) -> ExecuteResult:
     if not await asyncio.to_thread(lock.acquire):
         return "locked"
     try:
-        claim = await in_session(lambda s: lifecycle.claim(s, run_id))
+        claim = await in_session(lambda s: _claim(s, run_id))
         if claim is None:
             return "skipped"
         while True:
             outcome = await _run_engine(claim, depth)
-            again = await in_session(lambda s, o=outcome: lifecycle.finish(s, run_id, o))
+            again = await in_session(lambda s, o=outcome: _finish(s, run_id, o))
             if not again:  # a decision arrived while pausing: continue at once
                 return "done"
     finally:
         await asyncio.to_thread(lock.release)
+
+
+def _claim(session: Session, run_id: uuid.UUID) -> Claim | None:
+    claim = lifecycle.claim(session, run_id)
+    if claim is None:  # finished, or failed here after too many attempts
+        conversations.complete_answers(session, run_id=run_id)
+    return claim
+
+
+def _finish(session: Session, run_id: uuid.UUID, outcome: RunOutcome) -> bool:
+    """Write the outcome and, in the same transaction, the chat answers the run produced."""
+    again = lifecycle.finish(session, run_id, outcome)
+    conversations.complete_answers(session, run_id=run_id)
+    return again
 
 
 async def _run_engine(claim: Claim, depth: int) -> RunOutcome:

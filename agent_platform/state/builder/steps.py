@@ -6,10 +6,10 @@ import dataclasses
 import json
 from typing import Any
 
+from agent_platform.models.runs import TERMINAL
 from agent_platform.state.base import fmt_time
 
 MAX_SHOWN = 20_000  # characters of one step's inputs/outputs sent to the browser
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
 @dataclasses.dataclass

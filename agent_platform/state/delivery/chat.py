@@ -98,7 +98,7 @@ class BuilderChatState(AppState):
                     self.messages = list(self.messages)
         await run_stream.settle(parse_id(run_id))
         with session_scope() as session:
-            row = conversations.finalised_message(
+            row = conversations.get_message(
                 session, principal=self._principal(), message_id=parse_id(answer_id, "message")
             )
             final = _message(chat.view(row))

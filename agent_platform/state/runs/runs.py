@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from agent_platform.db import session_scope
+from agent_platform.models.runs import RunStatus, RunTrigger
 from agent_platform.services.agents import draft
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
@@ -21,8 +22,8 @@ from agent_platform.state.builder import view
 from agent_platform.state.builder.run import POLL_S, WATCH_LIMIT_S, poll
 from agent_platform.state.builder.steps import TERMINAL, RunRow, StepRow, node_states, run_row
 
-STATUSES = ["all", "pending", "running", "paused", "succeeded", "failed", "cancelled"]
-TRIGGERS = ["all", "manual", "api", "chat", "webhook", "schedule", "test", "sub_agent"]
+STATUSES = ["all", *(s.value for s in RunStatus)]
+TRIGGERS = ["all", *(t.value for t in RunTrigger)]
 PAGE = 100
 NO_EVENTS = 2**31 - 1  # the detail page shows steps, not the event log
 
