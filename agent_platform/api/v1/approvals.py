@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.services.approvals import export as approvals_export
 from agent_platform.services.approvals import inbox as approvals
 from agent_platform.services.approvals import notifications
 from agent_platform.services.approvals.inbox import ApprovalSummary
@@ -120,7 +121,7 @@ def export_approvals(
     session: Session = Db,
 ) -> Response:
     """The decision history as CSV (one line per vote)."""
-    text = approvals.export_csv(session, principal=principal, status=status)
+    text = approvals_export.export_csv(session, principal=principal, status=status)
     headers = {"content-disposition": 'attachment; filename="approvals.csv"'}
     return Response(text, media_type="text/csv", headers=headers)
 

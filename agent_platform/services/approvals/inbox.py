@@ -8,11 +8,9 @@ needs ``DECIDE_APPROVALS`` and being an assignee.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, type_coerce
@@ -368,47 +366,3 @@ def reassign(
                          approval_id=str(approval.id), event="assigned",
                          user_ids=[str(user_id)])  # fmt: skip
     return approval
-
-
-CSV_COLUMNS = [
-    "approval_id", "agent", "title", "status", "requested_at", "decided_at", "decided_by",
-    "voter", "vote", "voted_at", "comment", "form_values", "run_id",
-]  # fmt: skip
-
-
-def export_csv(session: Session, *, principal: Principal, status: str = "decided") -> str:
-    """The history as CSV: one line per vote (or per approval without votes).
-
-    Cells starting with ``= + - @`` are prefixed with ``'`` so spreadsheets do not run them.
-    """
-    import json
-
-    rows = list_approvals(session, principal=principal, status=status)
-    ids = [r.approval.id for r in rows]
-    votes: dict[uuid.UUID, list[ApprovalVote]] = {}
-    statement = select(ApprovalVote).where(col(ApprovalVote.approval_id).in_(ids))
-    for vote in session.exec(statement.order_by(col(ApprovalVote.created_at))):
-        votes.setdefault(vote.approval_id, []).append(vote)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        a = row.approval
-        head = [str(a.id), row.agent_name, a.payload.get("title", ""), a.status,
-                _iso(a.created_at), _iso(a.decided_at), row.decided_by_email]  # fmt: skip
-        for v in votes.get(a.id) or [None]:
-            tail = (
-                [v.user_email, v.decision, _iso(v.created_at), v.comment, json.dumps(v.data)]
-                if v else ["", "", "", str(a.decision.get("comment", "")), ""]
-            )  # fmt: skip
-            writer.writerow([_cell(c) for c in [*head, *tail, str(a.run_id)]])
-    return out.getvalue()
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def _cell(value: Any) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

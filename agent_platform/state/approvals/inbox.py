@@ -6,6 +6,7 @@ import reflex as rx
 
 from agent_platform.db import session_scope
 from agent_platform.services.agents import queries as agent_queries
+from agent_platform.services.approvals import export as approvals_export
 from agent_platform.services.approvals import inbox as approvals
 from agent_platform.services.permissions import Permission
 from agent_platform.state.approvals.view import AGES, ApprovalRow, Pair, row
@@ -93,5 +94,7 @@ class ApprovalsState(AppState):
     def export_csv(self):
         """Download the decision history of the current tab as CSV."""
         with session_scope() as session:
-            data = approvals.export_csv(session, principal=self._principal(), status=self.tab)
+            data = approvals_export.export_csv(
+                session, principal=self._principal(), status=self.tab
+            )
         return rx.download(data=data, filename=f"approvals-{self.tab}.csv")

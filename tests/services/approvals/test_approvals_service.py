@@ -12,6 +12,7 @@ from agent_platform.db import session_scope
 from agent_platform.models import Approval, ApprovalLink, Membership, Run
 from agent_platform.models.base import utcnow
 from agent_platform.services.agents import agents
+from agent_platform.services.approvals import export as approvals_export
 from agent_platform.services.approvals import inbox as approvals
 from agent_platform.services.approvals import notifications
 from agent_platform.services.approvals.decisions import PgApprovalGate
@@ -110,7 +111,7 @@ def test_decision_history_csv_is_safe_for_spreadsheets(world):
                          comment="=HYPERLINK()", data={"ok": "on"})  # fmt: skip
     with session_scope() as s:
         assert s.get(Approval, approval_id).decision["data"] == {"ok": True}
-        text = approvals.export_csv(s, principal=org.principal(s, "viewer"))
+        text = approvals_export.export_csv(s, principal=org.principal(s, "viewer"))
         with pytest.raises(Conflict):
             approvals.decide(s, principal=org.principal(s, "editor"), approval_id=approval_id,
                              decision="approved")  # fmt: skip
