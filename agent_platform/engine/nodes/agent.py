@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
 
-from agent_platform.engine.nodes.agent_tools import (
+from agent_platform.engine.nodes._agent_tools import (
     HttpTool,
     SubAgentTool,
     call_tool,

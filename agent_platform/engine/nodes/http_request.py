@@ -7,8 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
-from agent_platform.engine.nodes.http_support import (
+from agent_platform.engine.nodes._http_support import (
     HttpAuth,
     Method,
     apply_auth,
@@ -16,6 +15,7 @@ from agent_platform.engine.nodes.http_support import (
     raise_for_status,
     response_output,
 )
+from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
 from agent_platform.engine.protocols import HttpRequest
 
 

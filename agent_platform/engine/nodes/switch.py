@@ -6,8 +6,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent_platform.engine.nodes._conditions import Condition, evaluate
 from agent_platform.engine.nodes.base import Handle, Node, NodeConfig, NodeContext, NodeResult
-from agent_platform.engine.nodes.conditions import Condition, evaluate
 
 
 class SwitchCase(BaseModel):
