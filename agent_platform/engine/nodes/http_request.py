@@ -42,6 +42,7 @@ class HttpRequestNode(Node[HttpRequestConfig]):
     icon = "globe"
     description = "Call a web API. HTTP 429 and 5xx are retried if the node allows retries."
     non_template_fields = frozenset({"label", "retry", "method", "auth", "body_type"})
+    summary_template = "{{ ((method | default('GET')) ~ ' ' ~ url) | short }}"
     example_config: ClassVar[dict[str, Any]] = {
         "method": "GET",
         "url": "https://api.example.com/items",

@@ -25,6 +25,12 @@ class IfElseNode(Node[IfElseConfig]):
     category = "logic"
     icon = "git-branch"
     description = "Continue on the true or false branch depending on conditions."
+    summary_template = (
+        "{% set conds = conditions or [] %}"
+        "{% set first = conds[0] if conds and conds[0] is mapping else {} %}"
+        "{{ (first.left ~ ' ' ~ first.operator ~ ' ' ~ first.right) | short }}"
+        "{% if conds | length > 1 %} (+{{ conds | length - 1 }}){% endif %}"
+    )
     example_config: ClassVar[dict[str, Any]] = {
         "combinator": "and",
         "conditions": [{"left": "{{inputs.message}}", "operator": "is_not_empty", "right": ""}],

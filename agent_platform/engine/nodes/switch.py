@@ -44,6 +44,7 @@ class SwitchNode(Node[SwitchConfig]):
     icon = "split"
     description = "Continue on the first case whose conditions hold, otherwise on default."
     dynamic_handles = True
+    summary_template = "{{ (cases or []) | length }} case(s) + default"
     example_config: ClassVar[dict[str, Any]] = {
         "cases": [
             {
