@@ -3,8 +3,9 @@
 Each edge is *pending*, *taken* or *skipped*. A node runs once all its incoming edges are
 decided and at least one was taken; if all were skipped it is skipped too and its outgoing
 edges are skipped (dead-path elimination), so merges after an ``if_else`` run exactly once.
-A ``join`` in mode ``any``/``first`` runs as soon as one incoming edge is taken; ``first``
-then cancels the branches that lead only into it. Ready nodes run concurrently.
+A node whose class ``runs_on_first_input`` (a ``join`` in mode ``any``/``first``) runs as soon
+as one incoming edge is taken; one that ``cancels_other_branches`` (``first``) then cancels the
+branches that lead only into it. Ready nodes run concurrently.
 """
 
 from __future__ import annotations
@@ -71,15 +72,11 @@ class ScopeRunner:
         self.result = ScopeResult("succeeded")
         self.tasks: dict[asyncio.Task[StepOutcome], str] = {}
 
-    def _node_type(self, node_id: str) -> str:
-        return self.state.topology.nodes[node_id].type
-
     def _decision(self, node_id: str) -> str | None:
         states = [self.edge_state[i] for i in self.in_idx[node_id]]
         if not states:
             return "run"
-        config = self.state.configs[node_id]
-        eager = self._node_type(node_id) == "join" and getattr(config, "mode", "all") != "all"
+        eager = self.state.classes[node_id].runs_on_first_input(self.state.configs[node_id])
         if eager and TAKEN in states:
             return "run"
         if PENDING in states:
@@ -117,9 +114,7 @@ class ScopeRunner:
 
     def _cancel_exclusive(self, join_id: str) -> list[str]:
         """For ``first`` joins: cancel unfinished branches whose every path ends here."""
-        if self._node_type(join_id) != "join":
-            return []
-        if getattr(self.state.configs[join_id], "mode", "all") != "first":
+        if not self.state.classes[join_id].cancels_other_branches(self.state.configs[join_id]):
             return []
         exclusive: set[str] = set()
         changed = True

@@ -176,3 +176,42 @@ def referenced_variables(template: str) -> list[str]:
 def referenced_roots(template: str) -> set[str]:
     """The top-level names a template uses (node ids, ``inputs``)."""
     return {path.split(".", 1)[0] for path in referenced_variables(template)}
+
+
+SUMMARY_LEN = 60
+
+
+def short(value: Any, length: int = SUMMARY_LEN) -> str:
+    """``value`` on one line, cut to ``length`` characters (JSON for non-text, ``""`` if unset)."""
+    if isinstance(value, Undefined):
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@lru_cache(maxsize=1)
+def _summary_environment() -> SandboxedEnvironment:
+    # Lenient: a summary renders whatever config the builder holds, half-edited or not.
+    env = _DataEnvironment(undefined=Undefined, autoescape=False)
+    env.filters["short"] = short
+    return env
+
+
+@lru_cache(maxsize=256)
+def _compile_summary(template: str) -> Any:
+    return _summary_environment().from_string(template)
+
+
+def render_summary(template: str, config: Mapping[str, Any]) -> str:
+    """Render a node type's summary template against raw config data; never raises.
+
+    Missing keys render empty and the ``short`` filter fits a value on a canvas card; a template
+    or value that cannot render gives ``""``.
+    """
+    if not template:
+        return ""
+    try:
+        return _compile_summary(template).render(**config)
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError):
+        return ""

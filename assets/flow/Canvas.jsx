@@ -3,7 +3,12 @@
 // Panning, zooming, dragging and selecting stay in the browser. Python receives only committed
 // changes (node added, nodes moved at drag stop, items deleted, edge connected, note edited,
 // selection settled) and answers with a new `revision` of the nodes and edges it renders.
+//
+// Nothing here knows a node type: each node's data carries its type's facts from the registry
+// (icon name, handles, hasInput, multiInput, repeatsBody, summary), and the `icons` prop maps
+// the registry's icon names to rendered icons.
 import React, {
+  cloneElement,
   createContext,
   memo,
   useCallback,
@@ -26,36 +31,8 @@ import {
   useNodesState,
   useReactFlow,
 } from "@xyflow/react";
-import {
-  BookOpen,
-  Bot,
-  Box,
-  Brain,
-  ClipboardPaste,
-  Code,
-  FileText,
-  Flag,
-  GitBranch,
-  GitFork,
-  Globe,
-  Merge,
-  Play,
-  Repeat,
-  Search,
-  Sparkles,
-  Split,
-  StickyNote,
-  Tags,
-  UserCheck,
-  Variable,
-} from "lucide-react";
+import { Box, ClipboardPaste, Search, StickyNote } from "lucide-react";
 
-const ICONS = {
-  bot: Bot, brain: Brain, code: Code, "file-text": FileText, flag: Flag,
-  "git-branch": GitBranch, "git-fork": GitFork, globe: Globe, merge: Merge, play: Play,
-  repeat: Repeat, sparkles: Sparkles, split: Split, tags: Tags, "user-check": UserCheck,
-  variable: Variable, "book-open": BookOpen,
-};
 const CLIPBOARD_KEY = "ap-flow-clipboard";
 const CATEGORY = {
   trigger: "Triggers", ai: "AI", logic: "Logic", data: "Data",
@@ -63,11 +40,17 @@ const CATEGORY = {
 };
 const RunContext = createContext({ status: {}, handles: {} });
 const ApiContext = createContext({});
+const IconContext = createContext({});
+
+// A registry icon by name (the `icons` prop holds one element per name); a box if unknown.
+function TypeIcon({ name, size }) {
+  const icon = useContext(IconContext)[name];
+  return icon ? cloneElement(icon, { size }) : <Box size={size} />;
+}
 
 const StepNode = memo(function StepNode({ id, data, selected }) {
   const run = useContext(RunContext);
   const status = run.status[id] || "";
-  const Icon = ICONS[data.icon] || Box;
   const problems = data.problems || [];
   const outs = data.handles || [];
   return (
@@ -78,7 +61,7 @@ const StepNode = memo(function StepNode({ id, data, selected }) {
     >
       {data.hasInput && <Handle type="target" position={Position.Left} className="apf-in" />}
       <div className="apf-head">
-        <span className="apf-icon"><Icon size={15} /></span>
+        <span className="apf-icon"><TypeIcon name={data.icon} size={15} /></span>
         <span className="apf-title">{data.title}</span>
         {problems.length > 0 && (
           <span className="apf-badge" title={problems.join("\n")} data-testid={`problems-${id}`}>
@@ -188,26 +171,23 @@ function Palette({ items, onAdd }) {
         {groups.map((g) => (
           <div key={g.category}>
             <div className="apf-cat">{CATEGORY[g.category] || g.category}</div>
-            {g.items.map((item) => {
-              const Icon = ICONS[item.icon] || Box;
-              return (
-                <div
-                  key={item.type}
-                  className="apf-item"
-                  draggable
-                  title={item.description}
-                  data-testid={`palette-${item.type}`}
-                  onDragStart={(e) => {
-                    e.dataTransfer.setData("application/ap-node", item.type);
-                    e.dataTransfer.effectAllowed = "move";
-                  }}
-                  onClick={() => onAdd(item.type)}
-                >
-                  <span className="apf-icon"><Icon size={14} /></span>
-                  <span>{item.label}</span>
-                </div>
-              );
-            })}
+            {g.items.map((item) => (
+              <div
+                key={item.type}
+                className="apf-item"
+                draggable
+                title={item.description}
+                data-testid={`palette-${item.type}`}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData("application/ap-node", item.type);
+                  e.dataTransfer.effectAllowed = "move";
+                }}
+                onClick={() => onAdd(item.type)}
+              >
+                <span className="apf-icon"><TypeIcon name={item.icon} size={14} /></span>
+                <span>{item.label}</span>
+              </div>
+            ))}
           </div>
         ))}
         {groups.length === 0 && <div className="apf-empty">No step matches.</div>}
@@ -334,6 +314,10 @@ function Inner(props) {
 
   const run = useMemo(() => ({ status: props.status || {}, handles: props.taken || {} }), [props.status, props.taken]);
   const api = useMemo(() => ({ call, readOnly: ro }), [call, ro]);
+  // The page rebuilds the `icons` object on every render: keep one value per set of names so
+  // the memoised nodes do not all re-render for it.
+  const iconNames = Object.keys(props.icons || {}).join(" ");
+  const icons = useMemo(() => props.icons || {}, [iconNames]);
   const shownEdges = useMemo(() => edges.map((e) => {
     const done = run.status[e.source] === "succeeded" && run.status[e.target];
     const handle = run.handles[e.source];
@@ -343,45 +327,47 @@ function Inner(props) {
 
   return (
     <ApiContext.Provider value={api}>
-      <RunContext.Provider value={run}>
-        <div className="apf-root">
-          {!ro && <Palette items={props.palette || []} onAdd={(type) => call("onAdd", { type, ...center() })} />}
-          <div className="apf-canvas" ref={wrapper} data-testid="canvas" data-revision={props.revision} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
-            <ReactFlow
-              nodes={nodes}
-              edges={shownEdges}
-              nodeTypes={NODE_TYPES}
-              onNodesChange={onNodesChange}
-              onEdgesChange={onEdgesChange}
-              onNodeDragStop={(_, __, dragged) => call("onMove", dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })))}
-              onDelete={({ nodes: gone, edges: cut }) => call("onDelete", { nodes: gone.map((n) => n.id), edges: cut.map((e) => e.id) })}
-              onConnect={onConnect}
-              onSelectionChange={onSelectionChange}
-              nodesDraggable={!ro}
-              nodesConnectable={!ro}
-              deleteKeyCode={ro ? null : ["Delete", "Backspace"]}
-              multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-              fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
-              minZoom={0.1}
-              snapToGrid
-              snapGrid={[16, 16]}
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background gap={16} size={1} />
-              <Controls showInteractive={false} />
-              <MiniMap pannable zoomable className="apf-minimap" />
-              {!ro && (
-                <Panel position="top-right" className="apf-tools">
-                  <button type="button" onClick={() => call("onAddNote", center())} title="Add a sticky note"><StickyNote size={14} /> Note</button>
-                  <button type="button" onClick={paste} title="Paste steps (Ctrl+V)"><ClipboardPaste size={14} /> Paste</button>
-                </Panel>
-              )}
-              {message && <Panel position="top-center" className="apf-refusal" data-testid="refusal">{message}</Panel>}
-            </ReactFlow>
+      <IconContext.Provider value={icons}>
+        <RunContext.Provider value={run}>
+          <div className="apf-root">
+            {!ro && <Palette items={props.palette || []} onAdd={(type) => call("onAdd", { type, ...center() })} />}
+            <div className="apf-canvas" ref={wrapper} data-testid="canvas" data-revision={props.revision} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+              <ReactFlow
+                nodes={nodes}
+                edges={shownEdges}
+                nodeTypes={NODE_TYPES}
+                onNodesChange={onNodesChange}
+                onEdgesChange={onEdgesChange}
+                onNodeDragStop={(_, __, dragged) => call("onMove", dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })))}
+                onDelete={({ nodes: gone, edges: cut }) => call("onDelete", { nodes: gone.map((n) => n.id), edges: cut.map((e) => e.id) })}
+                onConnect={onConnect}
+                onSelectionChange={onSelectionChange}
+                nodesDraggable={!ro}
+                nodesConnectable={!ro}
+                deleteKeyCode={ro ? null : ["Delete", "Backspace"]}
+                multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+                fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+                minZoom={0.1}
+                snapToGrid
+                snapGrid={[16, 16]}
+                proOptions={{ hideAttribution: true }}
+              >
+                <Background gap={16} size={1} />
+                <Controls showInteractive={false} />
+                <MiniMap pannable zoomable className="apf-minimap" />
+                {!ro && (
+                  <Panel position="top-right" className="apf-tools">
+                    <button type="button" onClick={() => call("onAddNote", center())} title="Add a sticky note"><StickyNote size={14} /> Note</button>
+                    <button type="button" onClick={paste} title="Paste steps (Ctrl+V)"><ClipboardPaste size={14} /> Paste</button>
+                  </Panel>
+                )}
+                {message && <Panel position="top-center" className="apf-refusal" data-testid="refusal">{message}</Panel>}
+              </ReactFlow>
+            </div>
           </div>
-        </div>
-        <style>{CSS}</style>
-      </RunContext.Provider>
+          <style>{CSS}</style>
+        </RunContext.Provider>
+      </IconContext.Provider>
     </ApiContext.Provider>
   );
 }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from agent_platform.engine.nodes.base import NodeContext, NodeResult, Services
 from agent_platform.engine.protocols import (
     ApprovalDecision,
     Classification,
@@ -22,6 +23,7 @@ from agent_platform.engine.protocols import (
     ToolCall,
     TransientError,
 )
+from agent_platform.engine.registry import get_node_type
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -198,3 +200,48 @@ class FakeRetriever:
 
 def transient(message: str = "try again") -> TransientError:
     return TransientError(message)
+
+
+def fake_services(**overrides: Any) -> Services:
+    """Services with every port faked (``overrides`` replace single ports)."""
+    ports: dict[str, Any] = {
+        "llm": FakeLLM(),
+        "http": FakeHttp(),
+        "code": FakeCode(),
+        "secrets": FakeSecrets(),
+        "approvals": FakeApprovals(),
+        "sub_agents": FakeSubAgents(),
+        "retriever": FakeRetriever(),
+    }
+    return Services(**(ports | overrides))
+
+
+def run_node(
+    node_type: str,
+    data: Mapping[str, Any],
+    *,
+    services: Services | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    variables: Mapping[str, Any] | None = None,
+    incoming: Mapping[str, Any] | None = None,
+    run_body: Callable[[int, Any], Awaitable[Any]] | None = None,
+) -> NodeResult:
+    """Run one node of ``node_type`` with config ``data`` outside a graph.
+
+    ``variables`` default to ``{"inputs": inputs}``; the step key is the node id ``<type>_1``.
+    """
+    cls = get_node_type(node_type)
+    assert cls is not None, node_type
+    inputs = dict(inputs or {})
+    ctx = NodeContext(
+        node_id=f"{node_type}_1",
+        node_type=node_type,
+        step_key=f"{node_type}_1",
+        config=cls.parse_config(data),
+        inputs=inputs,
+        variables={"inputs": inputs, **(variables or {})},
+        incoming=dict(incoming or {}),
+        services=services or Services(),
+        run_body=run_body,
+    )
+    return asyncio.run(cls(ctx.config).run(ctx))

@@ -2,7 +2,8 @@
 
 The React side lives in ``assets/flow/Canvas.jsx`` (a local shim): it keeps drag, zoom and
 selection in the browser and calls the event props below only for committed changes, each
-with one small JSON payload.
+with one small JSON payload. The shim knows no node type: node data carries each type's facts
+and ``icons`` renders the registry's icon names (compiled in, so only those icons are bundled).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 import reflex as rx
 from reflex_base.event import no_args_event_spec, passthrough_event_spec
+
+from agent_platform.engine.registry import node_types_schema
 
 XYFLOW = "@xyflow/react@12.10.0"
 
@@ -26,6 +29,7 @@ class FlowCanvas(rx.NoSSRComponent):
     edges: rx.Var[list[dict[str, Any]]]
     revision: rx.Var[int]
     palette: rx.Var[list[dict[str, str]]]
+    icons: rx.Var[dict[str, Any]]
     read_only: rx.Var[bool]
     status: rx.Var[dict[str, str]]
     taken: rx.Var[dict[str, str]]
@@ -46,9 +50,21 @@ class FlowCanvas(rx.NoSSRComponent):
     on_add_note: rx.EventHandler[passthrough_event_spec(dict)]
     on_edit_note: rx.EventHandler[passthrough_event_spec(dict)]
 
+    @classmethod
+    def create(cls, *children: Any, **props: Any) -> rx.Component:
+        """The canvas; ``icons`` defaults to one per registered node type's icon name."""
+        props.setdefault("icons", type_icons())
+        return super().create(*children, **props)
+
     def add_imports(self) -> dict[str, str]:
         """React Flow's stylesheet."""
         return {"": "@xyflow/react/dist/style.css"}
+
+
+def type_icons() -> dict[str, rx.Component]:
+    """A Lucide icon per icon name the node registry uses (the shim sizes them)."""
+    names = sorted({entry["icon"] for entry in node_types_schema()})
+    return {name: rx.icon(name) for name in names}
 
 
 flow_canvas = FlowCanvas.create

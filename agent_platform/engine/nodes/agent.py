@@ -8,18 +8,25 @@ the breakdown (``parent_key`` set), not extra usage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
 
-from agent_platform.engine.nodes.agent_tools import (
+from agent_platform.engine.nodes._agent_tools import (
     HttpTool,
     SubAgentTool,
     call_tool,
     tool_result_text,
     tool_specs,
 )
-from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
+from agent_platform.engine.nodes.base import (
+    FieldWidget,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeResult,
+)
 from agent_platform.engine.nodes.llm import MODEL_PATTERN
 from agent_platform.engine.protocols import (
     ChatMessage,
@@ -79,6 +86,14 @@ class AgentNode(Node[AgentConfig]):
         {"label", "retry", "model", "http_tools", "sub_agent_tools", "knowledge_base_ids"}
     )
     example_config: ClassVar[dict[str, Any]] = {"prompt": "{{inputs.message}}"}
+    summary_template = "{{ model }} · {{ (prompt or '') | short }}"
+    output_paths = ("output.text",)
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {
+        "model": "model",
+        "system_prompt": "prompt",
+        "prompt": "prompt",
+        "credential_id": "credential",
+    }
 
     async def _turn(
         self,

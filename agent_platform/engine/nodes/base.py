@@ -2,7 +2,9 @@
 
 A node type is one module: a ``Config`` pydantic model (``extra="forbid"``) plus a
 ``Node[Config]`` subclass with ClassVar metadata and ``async def run(ctx) -> NodeResult``.
-Defining the subclass registers it; the registry serves the catalogue to the builder.
+Defining the subclass registers it. The ClassVars and classmethods are everything the rest of
+the platform knows about a type: the registry serves them to the builder (palette, canvas
+card, inspector, variable picker) and the scheduler asks them how the node joins branches.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from agent_platform.engine.protocols import (
 )
 
 NodeCategory = Literal["trigger", "ai", "logic", "data", "integration", "human", "output"]
+#: Inspector controls a node may ask for by field name (see ``Node.field_widgets``).
+FieldWidget = Literal["prompt", "model", "credential", "code"]
 
 
 class RetryPolicy(BaseModel):
@@ -181,20 +185,35 @@ class Node(Generic[ConfigT]):
 
     ``example_config`` is the config the builder drops on the canvas; it must validate.
     ``non_template_fields`` are top-level config keys that are not templates (e.g. code).
+    ``summary_template`` is the line the canvas card shows under the title: a template over
+    the node's raw config (``{{ model }} · {{ prompt | short }}``; unset keys render empty).
+    ``output_paths`` are the variables the builder's picker offers, under the node id
+    (``output.text`` becomes ``{{llm_1.output.text}}``). ``field_widgets`` names the inspector
+    control of config fields the JSON schema alone does not tell: ``prompt``, ``model``,
+    ``credential`` or ``code`` (the others follow their schema type).
     """
 
     type: ClassVar[str]
     version: ClassVar[int] = 1
     display_name: ClassVar[str]
     category: ClassVar[NodeCategory]
-    icon: ClassVar[str]
+    icon: ClassVar[str]  # a Lucide icon name, e.g. "git-branch"
     description: ClassVar[str]
     config_model: ClassVar[type[NodeConfig]] = NodeConfig
     example_config: ClassVar[dict[str, Any]] = {}
+    #: Run inputs the example graph (``example_graph``) runs with.
+    example_inputs: ClassVar[dict[str, Any]] = {"message": "Hello"}
     non_template_fields: ClassVar[frozenset[str]] = frozenset({"label", "retry"})
     dynamic_handles: ClassVar[bool] = False
     #: Whether several edges may end at this node's input (join, loop, output); others take one.
     multi_input: ClassVar[bool] = False
+    #: Whether edges may end at this node at all (false for triggers, which start runs).
+    has_input: ClassVar[bool] = True
+    #: Whether the node repeats a body (loop): edges back into it close the body, not a cycle.
+    repeats_body: ClassVar[bool] = False
+    summary_template: ClassVar[str] = ""
+    output_paths: ClassVar[tuple[str, ...]] = ("output",)
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -220,6 +239,52 @@ class Node(Generic[ConfigT]):
         """Output handles for ``config``; one ``out`` unless the type branches."""
         return [Handle("out", "Next")]
 
+    @classmethod
+    def summary(cls, data: Mapping[str, Any]) -> str:
+        """The canvas card's line for raw (possibly invalid) config ``data``."""
+        return templating.render_summary(cls.summary_template, data)
+
+    @classmethod
+    def variable_paths(cls, data: Mapping[str, Any]) -> list[str]:
+        """The picker's paths for a node with raw config ``data``; ``output_paths`` by default."""
+        return list(cls.output_paths)
+
+    @classmethod
+    def runs_on_first_input(cls, config: ConfigT) -> bool:
+        """Whether the node runs once one incoming edge is taken, not once all are decided."""
+        return False
+
+    @classmethod
+    def cancels_other_branches(cls, config: ConfigT) -> bool:
+        """Whether starting the node cancels unfinished branches that lead only into it."""
+        return False
+
+    @classmethod
+    def example_graph(cls) -> dict[str, Any]:
+        """A small valid graph showing this type with ``example_config``; it runs on fakes.
+
+        ``trigger -> node -> output``, every output handle leading to the output; a type
+        without input starts the graph itself and one without handles ends it. Override when
+        the type needs more around it (a loop's body).
+        """
+        node_id = f"{cls.type}_1"
+        nodes = [{"id": node_id, "type": cls.type, "data": dict(cls.example_config)}]
+        edges: list[dict[str, Any]] = []
+        if cls.has_input:
+            nodes.insert(0, {"id": "trigger_1", "type": "trigger", "data": {"kind": "manual"}})
+            edges.append({"id": "e_in", "source": "trigger_1", "target": node_id})
+        handles = cls.output_handles(cls.parse_config(cls.example_config))
+        if handles:
+            value = f"{{{{{node_id}.output}}}}"
+            nodes.append({"id": "output_1", "type": "output", "data": {"value": value}})
+            edges += [
+                {"id": f"e_{h.id}", "source": node_id, "sourceHandle": h.id, "target": "output_1"}
+                for h in handles
+            ]
+        for x, node in enumerate(nodes):
+            node["position"] = {"x": 280.0 * x, "y": 0.0}
+        return {"nodes": nodes, "edges": edges}
+
     async def run(self, ctx: NodeContext[ConfigT]) -> NodeResult:
         """Execute the node. Raise ``TransientError``/``PermanentError`` on failure."""
         raise NotImplementedError
@@ -228,3 +293,8 @@ class Node(Generic[ConfigT]):
 def registered_types() -> dict[str, type[Node[Any]]]:
     """The live registry (node type name -> class)."""
     return _REGISTRY
+
+
+def unregister(node_type: str) -> None:
+    """Forget a registered type (tests and plugins that add one temporarily)."""
+    _REGISTRY.pop(node_type, None)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent_platform.engine.nodes.base import Handle, Node, NodeConfig, NodeContext, NodeResult
+from agent_platform.engine.nodes.base import (
+    FieldWidget,
+    Handle,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeResult,
+)
 from agent_platform.engine.nodes.llm import MODEL_PATTERN
 from agent_platform.engine.protocols import Category, PermanentError
 
@@ -47,6 +55,12 @@ class ClassifierNode(Node[ClassifierConfig]):
     description = "Let a model choose which category the text belongs to, and branch on it."
     dynamic_handles = True
     non_template_fields = frozenset({"label", "retry", "model", "categories"})
+    summary_template = "{{ model }} · {{ (input or '') | short }}"
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {
+        "model": "model",
+        "input": "prompt",
+        "credential_id": "credential",
+    }
     example_config: ClassVar[dict[str, Any]] = {
         "input": "{{inputs.message}}",
         "categories": [

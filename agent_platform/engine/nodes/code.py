@@ -7,11 +7,18 @@ evaluated or imported in a platform process.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
+from agent_platform.engine.nodes.base import (
+    FieldWidget,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeResult,
+)
 
 DEFAULT_CODE = "def main(**inputs):\n    return inputs\n"
 
@@ -53,6 +60,7 @@ class CodeNode(Node[CodeConfig]):
     icon = "code"
     description = "Run a Python function in an isolated sandbox."
     non_template_fields = frozenset({"label", "retry", "code"})
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {"code": "code"}
     example_config: ClassVar[dict[str, Any]] = {
         "code": DEFAULT_CODE,
         "inputs": {"message": "{{inputs.message}}"},

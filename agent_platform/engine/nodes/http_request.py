@@ -7,8 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
-from agent_platform.engine.nodes.http_support import (
+from agent_platform.engine.nodes._http_support import (
     HttpAuth,
     Method,
     apply_auth,
@@ -16,6 +15,7 @@ from agent_platform.engine.nodes.http_support import (
     raise_for_status,
     response_output,
 )
+from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
 from agent_platform.engine.protocols import HttpRequest
 
 
@@ -42,6 +42,7 @@ class HttpRequestNode(Node[HttpRequestConfig]):
     icon = "globe"
     description = "Call a web API. HTTP 429 and 5xx are retried if the node allows retries."
     non_template_fields = frozenset({"label", "retry", "method", "auth", "body_type"})
+    summary_template = "{{ ((method | default('GET')) ~ ' ' ~ url) | short }}"
     example_config: ClassVar[dict[str, Any]] = {
         "method": "GET",
         "url": "https://api.example.com/items",

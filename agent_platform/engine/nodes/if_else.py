@@ -6,8 +6,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from agent_platform.engine.nodes._conditions import Condition, evaluate
 from agent_platform.engine.nodes.base import Handle, Node, NodeConfig, NodeContext, NodeResult
-from agent_platform.engine.nodes.conditions import Condition, evaluate
 
 
 class IfElseConfig(NodeConfig):
@@ -25,6 +25,12 @@ class IfElseNode(Node[IfElseConfig]):
     category = "logic"
     icon = "git-branch"
     description = "Continue on the true or false branch depending on conditions."
+    summary_template = (
+        "{% set conds = conditions or [] %}"
+        "{% set first = conds[0] if conds and conds[0] is mapping else {} %}"
+        "{{ (first.left ~ ' ' ~ first.operator ~ ' ' ~ first.right) | short }}"
+        "{% if conds | length > 1 %} (+{{ conds | length - 1 }}){% endif %}"
+    )
     example_config: ClassVar[dict[str, Any]] = {
         "combinator": "and",
         "conditions": [{"left": "{{inputs.message}}", "operator": "is_not_empty", "right": ""}],

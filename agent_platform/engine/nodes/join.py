@@ -36,6 +36,16 @@ class JoinNode(Node[JoinConfig]):
     description = "Wait for all, any or the first of the incoming branches."
     example_config: ClassVar[dict[str, Any]] = {"mode": "all"}
 
+    @classmethod
+    def runs_on_first_input(cls, config: JoinConfig) -> bool:
+        """``any`` and ``first`` fire on the first branch to finish."""
+        return config.mode != "all"
+
+    @classmethod
+    def cancels_other_branches(cls, config: JoinConfig) -> bool:
+        """``first`` cancels the branches that lead only into it."""
+        return config.mode == "first"
+
     async def run(self, ctx: NodeContext[JoinConfig]) -> NodeResult:
         """Collect the arrived branch outputs."""
         return NodeResult(output=dict(ctx.incoming))

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
+from agent_platform.engine.nodes.base import (
+    FieldWidget,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeResult,
+)
 from agent_platform.engine.protocols import ChatMessage, LLMRequest, PermanentError
 
 MODEL_PATTERN = r"^[a-z0-9_-]+:\S+$"
@@ -53,6 +60,14 @@ class LLMNode(Node[LLMConfig]):
     icon = "sparkles"
     description = "Ask a language model; optionally get structured JSON back."
     non_template_fields = frozenset({"label", "retry", "model", "response_schema"})
+    summary_template = "{{ model }} · {{ (prompt or '') | short }}"
+    output_paths = ("output.text",)
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {
+        "model": "model",
+        "system_prompt": "prompt",
+        "prompt": "prompt",
+        "credential_id": "credential",
+    }
     example_config: ClassVar[dict[str, Any]] = {
         "model": "openai:gpt-4o-mini",
         "prompt": "{{inputs.message}}",

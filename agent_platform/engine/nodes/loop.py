@@ -44,6 +44,24 @@ class LoopNode(Node[LoopConfig]):
     icon = "repeat"
     description = "Run the connected body once for every item of a list, then continue."
     example_config: ClassVar[dict[str, Any]] = {"items": "{{inputs.items}}"}
+    example_inputs: ClassVar[dict[str, Any]] = {"items": [1, 2, 3]}
+    repeats_body = True
+    summary_template = "{{ ('each of ' ~ items) | short }}"
+
+    @classmethod
+    def example_graph(cls) -> dict[str, Any]:
+        """The default example plus a one-node body (``template``) closing the loop."""
+        graph = super().example_graph()
+        body = {"mode": "text", "template": "item {{loop_1.item}}"}
+        graph["nodes"].append(
+            {"id": "body_1", "type": "template", "position": {"x": 280.0, "y": 160.0}, "data": body}
+        )
+        graph["edges"] += [
+            {"id": "e_body_in", "source": "loop_1", "sourceHandle": "body", "target": "body_1"},
+            {"id": "e_body_out", "source": "body_1", "target": "loop_1"},
+        ]
+        graph["edges"] = [e for e in graph["edges"] if e["id"] != "e_body"]
+        return graph
 
     @classmethod
     def output_handles(cls, config: LoopConfig) -> list[Handle]:

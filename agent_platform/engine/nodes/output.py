@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from agent_platform.engine.nodes.base import Handle, Node, NodeConfig, NodeContext, NodeResult
+from agent_platform.engine.nodes.base import (
+    FieldWidget,
+    Handle,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeResult,
+)
 
 
 class OutputConfig(NodeConfig):
@@ -25,6 +33,8 @@ class OutputNode(Node[OutputConfig]):
     icon = "flag"
     description = "The result of the run."
     example_config: ClassVar[dict[str, Any]] = {"value": "{{inputs.message}}"}
+    summary_template = "{{ value | short }}"
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {"value": "prompt"}
 
     @classmethod
     def output_handles(cls, config: OutputConfig) -> list[Handle]:

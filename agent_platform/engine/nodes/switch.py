@@ -6,8 +6,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent_platform.engine.nodes._conditions import Condition, evaluate
 from agent_platform.engine.nodes.base import Handle, Node, NodeConfig, NodeContext, NodeResult
-from agent_platform.engine.nodes.conditions import Condition, evaluate
 
 
 class SwitchCase(BaseModel):
@@ -44,6 +44,7 @@ class SwitchNode(Node[SwitchConfig]):
     icon = "split"
     description = "Continue on the first case whose conditions hold, otherwise on default."
     dynamic_handles = True
+    summary_template = "{{ (cases or []) | length }} case(s) + default"
     example_config: ClassVar[dict[str, Any]] = {
         "cases": [
             {

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
+from agent_platform.engine.nodes.base import (
+    FieldWidget,
+    Node,
+    NodeConfig,
+    NodeContext,
+    NodeResult,
+)
 
 
 class TemplateConfig(NodeConfig):
@@ -31,6 +38,8 @@ class TemplateNode(Node[TemplateConfig]):
     icon = "file-text"
     description = "Build text or JSON from variables."
     example_config: ClassVar[dict[str, Any]] = {"mode": "text", "template": "{{inputs.message}}"}
+    summary_template = "{{ template | short }}"
+    field_widgets: ClassVar[Mapping[str, FieldWidget]] = {"template": "prompt"}
 
     async def run(self, ctx: NodeContext[TemplateConfig]) -> NodeResult:
         """Render the template."""

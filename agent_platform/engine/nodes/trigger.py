@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,20 @@ class TriggerNode(Node[TriggerConfig]):
     icon = "play"
     description = "Starts the run: manually, from chat, a webhook, a schedule or the API."
     example_config: ClassVar[dict[str, Any]] = {"kind": "manual"}
+    has_input = False
+    summary_template = (
+        "{% set names = (input_fields or []) | select('mapping')"
+        " | map(attribute='name', default='') | list %}"
+        "{{ kind | default('manual') }}{% if names %} · {{ names | join(', ') }}{% endif %}"
+    )
+    output_paths = ("output.message",)
+
+    @classmethod
+    def variable_paths(cls, data: Mapping[str, Any]) -> list[str]:
+        """One path per declared input field; ``output.message`` when none are declared."""
+        fields = data.get("input_fields") or []
+        names = [f.get("name") for f in fields if isinstance(f, dict)]
+        return [f"output.{name}" for name in names] if names else list(cls.output_paths)
 
     async def run(self, ctx: NodeContext[TriggerConfig]) -> NodeResult:
         """Pass the run inputs on, checking required fields."""

@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from agent_platform.engine.graph import GraphDocument, GraphEdge
-from agent_platform.engine.registry import get_node_type, registered_types
+from agent_platform.engine.registry import get_node_type
 from agent_platform.engine.topology import Topology, depths
 from agent_platform.engine.validation import NODE_ID, input_problem
 from agent_platform.services.errors import InvalidInput
@@ -24,7 +24,6 @@ from agent_platform.services.errors import InvalidInput
 Draft = dict[str, Any]
 
 #: Node types whose input takes several edges (the canvas's instant check reads it per node).
-MULTI_INPUT = frozenset(t for t, cls in registered_types().items() if cls.multi_input)
 MAX_NODES = 500
 MAX_NOTE = 2000
 COLUMN, ROW = 260.0, 130.0

@@ -1,8 +1,10 @@
 """The inspector form, generated from each node type's config JSON schema (pure).
 
 ``fields`` turns a node's schema and config into small rows the page renders (text, number,
-select, toggle, key-value, JSON, prompt, model, credential); ``parse`` turns one edited value
-from the browser back into config, refusing anything that does not fit the field.
+select, toggle, key-value, JSON, prompt, model, credential, code); ``parse`` turns one edited
+value from the browser back into config, refusing anything that does not fit the field. The
+controls the schema cannot tell (prompt, model, credential, code) are the node class's
+``field_widgets``, read from the registry catalogue.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ MODELS = [
     "anthropic:claude-sonnet-4-5",
     "anthropic:claude-haiku-4-5",
 ]
-PROMPT_FIELDS = frozenset({"prompt", "system_prompt", "template", "value", "input"})
 MAX_VALUE = 100_000
 NO_CREDENTIAL = "__none__"
 
@@ -41,7 +42,7 @@ class FieldView:
 
     key: str
     label: str
-    kind: str  # text|prompt|number|select|toggle|kv|json|model|credential
+    kind: str  # text|prompt|number|select|toggle|kv|json|model|credential|code
     value: str
     hint: str = ""
     options: list[str] = dataclasses.field(default_factory=list)
@@ -59,14 +60,12 @@ def _unwrap(spec: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return spec, False
 
 
-def kind_of(key: str, spec: dict[str, Any]) -> str:
-    """Which control edits a property."""
+def kind_of(key: str, spec: dict[str, Any], widgets: dict[str, str] | None = None) -> str:
+    """Which control edits a property: the node's widget for it, else one for its schema."""
+    if widgets and key in widgets:
+        return widgets[key]
     spec, _ = _unwrap(spec)
     kind = spec.get("type")
-    if key == "model":
-        return "model"
-    if key == "credential_id":
-        return "credential"
     if "enum" in spec:
         return "select"
     if kind == "boolean":
@@ -79,8 +78,8 @@ def kind_of(key: str, spec: dict[str, Any]) -> str:
         and spec.get("additionalProperties") is not False
     ):
         return "kv"
-    if kind == "string" or (kind is None and "$ref" not in spec and key in PROMPT_FIELDS):
-        return "prompt" if key in PROMPT_FIELDS else "text"
+    if kind == "string":
+        return "text"
     return "json"
 
 
@@ -101,9 +100,14 @@ def schema_of(node_type: str) -> dict[str, Any]:
     return (catalog().get(node_type) or {}).get("config_schema") or {}
 
 
+def widgets_of(node_type: str) -> dict[str, str]:
+    """The node type's inspector controls by field name (empty for unknown types)."""
+    return (catalog().get(node_type) or {}).get("field_widgets") or {}
+
+
 def fields(node_type: str, data: dict[str, Any]) -> list[FieldView]:
     """The inspector rows for a node."""
-    schema = schema_of(node_type)
+    schema, widgets = schema_of(node_type), widgets_of(node_type)
     required = set(schema.get("required") or [])
     rows = []
     props = schema.get("properties") or {}
@@ -111,7 +115,7 @@ def fields(node_type: str, data: dict[str, Any]) -> list[FieldView]:
     ordered = [k for k in props if k != "retry"] + [k for k in props if k == "retry"]
     for key in ordered:
         spec = props[key]
-        kind = kind_of(key, spec)
+        kind = kind_of(key, spec, widgets)
         plain, _ = _unwrap(spec)
         value = data.get(key, plain.get("default"))
         view = FieldView(
@@ -160,7 +164,7 @@ def parse(node_type: str, key: Any, raw: Any) -> Any:
     props = schema_of(node_type).get("properties") or {}
     if not isinstance(key, str) or key not in props:
         raise InvalidInput("That field does not exist.")
-    kind = kind_of(key, props[key])
+    kind = kind_of(key, props[key], widgets_of(node_type))
     spec, nullable = _unwrap(props[key])
     if kind == "toggle":
         if not isinstance(raw, bool):

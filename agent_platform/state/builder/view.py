@@ -1,21 +1,17 @@
 """What the builder shows, computed from the graph document (pure; no Reflex, no database).
 
 The canvas receives ready-to-render nodes (title, icon, one-line summary, handles, problem
-messages) so the browser shim never needs the node registry or the configs.
+messages) so the browser shim never needs the node registry or the configs. Everything per
+type comes from the node classes through the registry; nothing here names a node type.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any, TypedDict
 
 from pydantic import ValidationError
 
 from agent_platform.engine.registry import get_node_type, node_types_schema
-from agent_platform.services.agents.draft import MULTI_INPUT
-
-SUMMARY_LEN = 60
 
 
 class PaletteItem(TypedDict):
@@ -46,13 +42,11 @@ class CanvasEdge(TypedDict):
     sourceHandle: str | None  # noqa: N815 - React Flow's spelling
 
 
-@functools.cache
 def catalog() -> dict[str, dict[str, Any]]:
-    """The node registry's catalogue by type (static for the process)."""
+    """The node registry's catalogue by type (each entry computed once per class)."""
     return {entry["type"]: entry for entry in node_types_schema()}
 
 
-@functools.cache
 def palette() -> list[PaletteItem]:
     """Palette entries, triggers first, grouped by category."""
     order = ["trigger", "ai", "logic", "data", "integration", "human", "output"]
@@ -88,51 +82,18 @@ def handles(node_type: str, data: dict[str, Any]) -> list[dict[str, str]]:
     return list(entry["handles"])
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    text = " ".join(text.split())
-    return text if len(text) <= SUMMARY_LEN else text[: SUMMARY_LEN - 1] + "…"
-
-
 def summary(node_type: str, data: dict[str, Any]) -> str:
-    """One line describing a node's config."""
-    match node_type:
-        case "trigger":
-            fields = [
-                f.get("name", "") for f in data.get("input_fields") or [] if isinstance(f, dict)
-            ]
-            return f"{data.get('kind', 'manual')}" + (f" · {', '.join(fields)}" if fields else "")
-        case "llm" | "agent" | "classifier":
-            return (
-                f"{data.get('model', '')} · {_short(data.get('prompt') or data.get('input') or '')}"
-            )
-        case "if_else":
-            conds = data.get("conditions") or []
-            first = conds[0] if conds and isinstance(conds[0], dict) else {}
-            more = f" (+{len(conds) - 1})" if len(conds) > 1 else ""
-            return (
-                _short(
-                    f"{first.get('left', '')} {first.get('operator', '')} {first.get('right', '')}"
-                )
-                + more
-            )
-        case "switch":
-            return f"{len(data.get('cases') or [])} case(s) + default"
-        case "http_request":
-            return _short(f"{data.get('method', 'GET')} {data.get('url', '')}")
-        case "output" | "template":
-            return _short(data.get("value", data.get("template", "")))
-        case "loop":
-            return _short(f"each of {data.get('items', '')}")
-        case _:
-            return ""
+    """One line describing a node's config (the type's ``summary_template``)."""
+    cls = get_node_type(node_type)
+    return cls.summary(data) if cls is not None else ""
 
 
 def canvas_nodes(doc: dict[str, Any], problems: dict[str, list[str]]) -> list[CanvasNode]:
     """Nodes and sticky notes ready for React Flow."""
     nodes: list[CanvasNode] = []
+    types = catalog()
     for node in doc["nodes"]:
-        entry = catalog().get(node["type"], {})
+        entry = types.get(node["type"], {})
         data = node.get("data") or {}
         nodes.append(
             CanvasNode(
@@ -146,7 +107,8 @@ def canvas_nodes(doc: dict[str, Any], problems: dict[str, list[str]]) -> list[Ca
                     "summary": summary(node["type"], data),
                     "handles": handles(node["type"], data),
                     "hasInput": entry.get("has_input", True),
-                    "multiInput": node["type"] in MULTI_INPUT,
+                    "multiInput": entry.get("multi_input", False),
+                    "repeatsBody": entry.get("repeats_body", False),
                     "problems": problems.get(node["id"], []),
                 },
             )
@@ -190,15 +152,8 @@ def variables(doc: dict[str, Any], upstream: list[str]) -> list[str]:
         node = nodes.get(node_id)
         if node is None:
             continue
-        if node["type"] == "trigger":
-            fields = [
-                f.get("name") for f in node["data"].get("input_fields") or [] if isinstance(f, dict)
-            ]
-            for name in fields or ["message"]:
-                found.append(f"{{{{{node_id}.output.{name}}}}}")
-        elif node["type"] in {"llm", "agent"}:
-            found.append(f"{{{{{node_id}.output.text}}}}")
-        else:
-            found.append(f"{{{{{node_id}.output}}}}")
+        cls = get_node_type(node["type"])
+        paths = cls.variable_paths(node["data"]) if cls is not None else ["output"]
+        found += [f"{{{{{node_id}.{path}}}}}" for path in paths]
     found.append("{{inputs.message}}")
     return found

@@ -11,8 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_platform.engine.nodes.base import NodeContext
-from agent_platform.engine.nodes.http_support import (
+from agent_platform.engine.nodes._http_support import (
     HttpAuth,
     Method,
     apply_auth,
@@ -20,6 +19,7 @@ from agent_platform.engine.nodes.http_support import (
     raise_for_status,
     response_output,
 )
+from agent_platform.engine.nodes.base import NodeContext
 from agent_platform.engine.protocols import HttpRequest, PermanentError, ToolCall, ToolSpec
 
 TOOL_NAME = r"^[A-Za-z0-9_-]{1,64}$"

@@ -1,4 +1,4 @@
-"""Node behaviours not covered by the runner tests: agent replay, structured output, sandbox."""
+"""``agent``: tool calls are replayable sub-steps; the loop is bounded."""
 
 from __future__ import annotations
 
@@ -56,33 +56,3 @@ def test_agent_gives_up_after_max_iterations():
     outcome = asyncio.run(runner.run({"name": "loop forever"}))
     assert outcome.status == "failed" and "2 tool-using turns" in outcome.error
     assert llm.requests[-1].tools == ()  # the last turn offers no tools
-
-
-def test_llm_structured_output_and_invalid_json():
-    doc = load_fixture("linear.json")
-    doc["nodes"][1]["data"]["response_schema"] = {"type": "object"}
-    doc["nodes"][2]["data"]["value"] = "{{llm_1.output.json.answer}}"
-    ok = Runner(doc, services=Services(llm=FakeLLM(['```json\n{"answer": 42}\n```'])))
-    assert asyncio.run(ok.run({"name": "x"})).output == 42
-    bad = Runner(doc, services=Services(llm=FakeLLM(["not json"])))
-    outcome = asyncio.run(bad.run({"name": "x"}))
-    assert outcome.status == "failed" and "valid JSON" in outcome.error
-
-
-def test_prompt_cannot_escape_the_sandbox():
-    doc = load_fixture("linear.json")
-    doc["nodes"][1]["data"]["prompt"] = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
-    llm = FakeLLM()
-    outcome = asyncio.run(Runner(doc, services=Services(llm=llm)).run({"name": "x"}))
-    assert outcome.status == "failed" and "unsafe" in outcome.error
-    assert llm.requests == []
-
-
-def test_classifier_branches_on_category():
-    doc = load_fixture("all_nodes.json")
-    llm = FakeLLM(category_index=1)
-    runner = Runner(doc, services=Services(llm=llm))
-    outcome = asyncio.run(runner.run({"message": "hello", "items": []}))
-    assert outcome.status == "succeeded"
-    assert outcome.output == "fallback"
-    assert llm.classified == ["hello"]

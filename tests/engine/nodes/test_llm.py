@@ -1,0 +1,39 @@
+"""``llm``: structured output, the template sandbox, and what the builder shows."""
+
+from __future__ import annotations
+
+import asyncio
+
+from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.nodes.llm import LLMNode
+from agent_platform.engine.runner import Runner
+from tests.engine.fakes import FakeLLM, load_fixture
+
+
+def test_llm_structured_output_and_invalid_json():
+    doc = load_fixture("linear.json")
+    doc["nodes"][1]["data"]["response_schema"] = {"type": "object"}
+    doc["nodes"][2]["data"]["value"] = "{{llm_1.output.json.answer}}"
+    ok = Runner(doc, services=Services(llm=FakeLLM(['```json\n{"answer": 42}\n```'])))
+    assert asyncio.run(ok.run({"name": "x"})).output == 42
+    bad = Runner(doc, services=Services(llm=FakeLLM(["not json"])))
+    outcome = asyncio.run(bad.run({"name": "x"}))
+    assert outcome.status == "failed" and "valid JSON" in outcome.error
+
+
+def test_prompt_cannot_escape_the_sandbox():
+    doc = load_fixture("linear.json")
+    doc["nodes"][1]["data"]["prompt"] = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+    llm = FakeLLM()
+    outcome = asyncio.run(Runner(doc, services=Services(llm=llm)).run({"name": "x"}))
+    assert outcome.status == "failed" and "unsafe" in outcome.error
+    assert llm.requests == []
+
+
+def test_summary_shows_the_model_and_the_start_of_the_prompt():
+    prompt = "Answer   politely:\n" + "word " * 30
+    line = LLMNode.summary({"model": "openai:gpt-4o", "prompt": prompt})
+    assert line.startswith("openai:gpt-4o · Answer politely: word")
+    assert len(line) == len("openai:gpt-4o · ") + 60 and line.endswith("…")
+    assert LLMNode.summary({}) == " · "
+    assert LLMNode.variable_paths({}) == ["output.text"]
