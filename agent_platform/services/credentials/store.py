@@ -9,7 +9,6 @@ masked hint at most, and audit entries the credential's name only.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +17,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from agent_platform.db import session_scope
-from agent_platform.engine.protocols import PermanentError
 from agent_platform.integrations.vault import Vault, get_vault
 from agent_platform.models.base import utcnow
 from agent_platform.models.credentials import Credential, CredentialKind, LLMProvider
@@ -316,32 +313,6 @@ def rotate_credentials(session: Session, *, vault: Vault) -> int:
             session.add(row)
             count += 1
     return count
-
-
-class CredentialResolver:
-    """The engine's ``SecretResolver`` for one org: each call loads in its own session.
-
-    Args:
-        org_id: the run's organization; credentials of other orgs are "not found".
-    """
-
-    def __init__(self, org_id: uuid.UUID | str) -> None:
-        self._org_id = org_id if isinstance(org_id, uuid.UUID) else uuid.UUID(str(org_id))
-
-    async def resolve(self, credential_id: str) -> dict[str, Any]:
-        """The decrypted credential fields.
-
-        Raises:
-            PermanentError: missing in this org, or undecryptable (no secret in the message).
-        """
-        return await asyncio.to_thread(self._resolve, credential_id)
-
-    def _resolve(self, credential_id: str) -> dict[str, Any]:
-        try:
-            with session_scope() as session:
-                return resolve_credential(session, org_id=self._org_id, credential_id=credential_id)
-        except NotFound:
-            raise PermanentError("Credential not found in this organization") from None
 
 
 def _seal(row: Credential, data: dict[str, Any]) -> None:

@@ -10,16 +10,13 @@ and ``hybrid`` the RRF score ``sum(1 / (60 + rank))`` over both lists.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from agent_platform.db import session_scope
-from agent_platform.engine.protocols import PermanentError, RetrievedChunk, TransientError
+from agent_platform.engine.protocols import RetrievedChunk
 from agent_platform.integrations import vector_store
-from agent_platform.integrations.embeddings import EmbeddingError
 from agent_platform.integrations.vector_store import ChunkHit
 from agent_platform.models.knowledge import KnowledgeBase, KnowledgeDocument
 from agent_platform.services.errors import InvalidInput, NotFound
@@ -166,44 +163,3 @@ def query_knowledge_base(
         top_k=top_k,
         mode=mode,
     )
-
-
-class PgRetriever:
-    """The engine's ``Retriever`` for one org (each search runs in its own session).
-
-    Args:
-        org_id: the run's organization; other orgs' knowledge bases are "not found".
-    """
-
-    def __init__(self, org_id: uuid.UUID | str) -> None:
-        self._org_id = org_id if isinstance(org_id, uuid.UUID) else uuid.UUID(str(org_id))
-
-    async def search(
-        self, *, knowledge_base_ids: list[str], query: str, top_k: int, mode: str
-    ) -> list[RetrievedChunk]:
-        """Top ``top_k`` chunks; see ``search``.
-
-        Raises:
-            PermanentError: unknown/foreign knowledge base, bad arguments, no credential.
-            TransientError: the embedding provider is temporarily unavailable.
-        """
-        return await asyncio.to_thread(self._search, knowledge_base_ids, query, top_k, mode)
-
-    def _search(self, ids: list[str], query: str, top_k: int, mode: str) -> list[RetrievedChunk]:
-        try:
-            with session_scope() as session:
-                return search(
-                    session,
-                    org_id=self._org_id,
-                    knowledge_base_ids=ids,
-                    query=query,
-                    top_k=top_k,
-                    mode=mode,
-                )
-        except NotFound:
-            raise PermanentError("Knowledge base not found in this organization") from None
-        except InvalidInput as exc:
-            raise PermanentError(exc.message) from None
-        except EmbeddingError as exc:
-            error = TransientError if exc.transient else PermanentError
-            raise error(str(exc)) from None

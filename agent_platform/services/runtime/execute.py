@@ -31,15 +31,15 @@ from agent_platform.engine.validation import InvalidGraphError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.integrations.llm import LLMRouter
 from agent_platform.integrations.sandbox import SubprocessCodeExecutor
-from agent_platform.services.approvals.decisions import PgApprovalGate
 from agent_platform.services.credentials import llm_keys as credential_llm
-from agent_platform.services.credentials.store import CredentialResolver
 from agent_platform.services.delivery import conversations
 from agent_platform.services.errors import DomainError
-from agent_platform.services.knowledge.retrieval import PgRetriever
 from agent_platform.services.runs import lifecycle, runs
 from agent_platform.services.runs.lifecycle import Claim, Heartbeat, RunLock
+from agent_platform.services.runtime.approval_gate import PgApprovalGate
 from agent_platform.services.runtime.events import PgRedisEventSink
+from agent_platform.services.runtime.retriever import PgRetriever
+from agent_platform.services.runtime.secrets import CredentialResolver
 from agent_platform.services.runtime.step_store import PgStepStore
 from agent_platform.settings import get_settings
 

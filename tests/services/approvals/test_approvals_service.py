@@ -15,9 +15,9 @@ from agent_platform.services.agents import agents
 from agent_platform.services.approvals import export as approvals_export
 from agent_platform.services.approvals import inbox as approvals
 from agent_platform.services.approvals import notifications
-from agent_platform.services.approvals.decisions import PgApprovalGate
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.runs import runs
+from agent_platform.services.runtime.approval_gate import PgApprovalGate
 from tests.api.conftest import build_org
 
 

@@ -15,6 +15,7 @@ from agent_platform.models import Credential
 from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.credentials import store as credentials
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agent_platform.services.runtime.secrets import CredentialResolver
 from tests.services.credentials.conftest import SECRET_V1, SECRET_V2
 
 API_KEY = "sk-test-PLAINTEXT-0123456789abcd"
@@ -62,7 +63,7 @@ def test_other_org_cannot_resolve_or_reuse_ciphertext(make_org):
         )
     with session_scope() as s, pytest.raises(VaultError):
         credentials.resolve_credential(s, org_id=b.id, credential_id=bid)
-    resolver = credentials.CredentialResolver(b.id)
+    resolver = CredentialResolver(b.id)
     with pytest.raises(PermanentError):
         asyncio.run(resolver.resolve(str(cid)))
     with pytest.raises(PermanentError):
@@ -78,7 +79,7 @@ def test_credential_resolver_is_org_scoped_secret_resolver(make_org):
         provider=None,
         data={"username": "u", "password": "p4ss-word-long-enough"},
     )
-    fields = asyncio.run(credentials.CredentialResolver(org.id).resolve(str(cid)))
+    fields = asyncio.run(CredentialResolver(org.id).resolve(str(cid)))
     assert fields == {"username": "u", "password": "p4ss-word-long-enough"}
     with session_scope() as s:
         assert s.get(Credential, cid).last_used_at is not None

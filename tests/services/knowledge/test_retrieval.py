@@ -15,6 +15,7 @@ import pytest
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import PermanentError
 from agent_platform.services.knowledge import ingestion, retrieval
+from agent_platform.services.runtime.retriever import PgRetriever
 from tests.services.knowledge.conftest import PG_DOCS
 from tests.services.knowledge.helpers import create_kb, upload
 
@@ -100,7 +101,7 @@ def test_top_k_is_filled_and_citations_are_complete(manual):
 def test_retriever_is_scoped_to_its_org(manual):
     org_a, org_b, kb, _ = manual
     own = asyncio.run(
-        retrieval.PgRetriever(org_a.id).search(
+        PgRetriever(org_a.id).search(
             knowledge_base_ids=[str(kb)], query="boolean", top_k=3, mode="hybrid"
         )
     )
@@ -108,7 +109,7 @@ def test_retriever_is_scoped_to_its_org(manual):
     for ids in ([str(kb)], [str(uuid.uuid4())], ["not-a-uuid"]):
         with pytest.raises(PermanentError, match="not found"):
             asyncio.run(
-                retrieval.PgRetriever(org_b.id).search(
+                PgRetriever(org_b.id).search(
                     knowledge_base_ids=ids, query="boolean", top_k=3, mode="hybrid"
                 )
             )
@@ -148,7 +149,7 @@ def test_engine_run_answers_from_the_manual_with_a_citation(manual):
     from agent_platform.integrations.llm.offline import OfflineLLM
 
     org_a, _, kb, docs = manual
-    services = Services(retriever=retrieval.PgRetriever(org_a.id), llm=OfflineLLM())
+    services = Services(retriever=PgRetriever(org_a.id), llm=OfflineLLM())
     runner = Runner(_graph(kb), services=services)
     question = "How do I force an immediate write-ahead log checkpoint?"
     outcome = asyncio.run(runner.run({"question": question}))
