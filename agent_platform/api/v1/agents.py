@@ -86,7 +86,7 @@ class ExecutionCreatedOut(Out):
 
 
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 @router.get("")

@@ -24,7 +24,7 @@ from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class DecisionIn(Body):

@@ -79,9 +79,7 @@ class StatusOut(Out):
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(rate_limit)],
 )
-def signup(
-    body: SignupIn, request: Request, session: Session = Depends(deps.db_session)
-) -> SignupOut:
+def signup(body: SignupIn, request: Request, session: Session = deps.Db) -> SignupOut:
     """Create an account and its organization; returns a session token for ``Bearer``."""
     user, org, token = auth.signup(
         session,
@@ -97,7 +95,7 @@ def signup(
 
 
 @router.post("/login", dependencies=[Depends(rate_limit)])
-def login(body: LoginIn, request: Request, session: Session = Depends(deps.db_session)) -> LoginOut:
+def login(body: LoginIn, request: Request, session: Session = deps.Db) -> LoginOut:
     """Open a session. Wrong credentials are 401; repeated failures are 429."""
     ip = deps.client_ip(request)
     try:
@@ -125,7 +123,7 @@ def login(body: LoginIn, request: Request, session: Session = Depends(deps.db_se
 def logout(
     request: Request,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """End the calling session at once (an API key is revoked under ``/org/api-keys``)."""
     auth.logout(session, token=deps.credential_from(request) or "")
@@ -139,7 +137,7 @@ def logout(
     dependencies=[Depends(rate_limit)],
 )
 def request_password_reset(
-    body: ResetIn, request: Request, session: Session = Depends(deps.db_session)
+    body: ResetIn, request: Request, session: Session = deps.Db
 ) -> StatusOut:
     """Email a reset link if the account exists. Always 202, so it reveals nothing."""
     auth.request_password_reset(
@@ -153,9 +151,7 @@ def request_password_reset(
 
 
 @router.post("/password-reset/confirm", dependencies=[Depends(rate_limit)])
-def confirm_password_reset(
-    body: ResetConfirmIn, session: Session = Depends(deps.db_session)
-) -> StatusOut:
+def confirm_password_reset(body: ResetConfirmIn, session: Session = deps.Db) -> StatusOut:
     """Set a new password with an emailed token; every open session is ended."""
     auth.reset_password(session, token=body.token, new_password=body.password)
     session.commit()

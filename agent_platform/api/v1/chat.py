@@ -24,7 +24,7 @@ from agent_platform.services.runs import stream as run_stream
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class ConversationOut(Out):

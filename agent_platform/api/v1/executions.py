@@ -78,7 +78,7 @@ class EventOut(Out):
 
 
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 @router.get("/executions")

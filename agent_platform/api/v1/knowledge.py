@@ -29,7 +29,7 @@ from agent_platform.services.permissions import Principal
 router = APIRouter(prefix="/api/v1/knowledge-bases", tags=["knowledge"])
 
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 Model = Literal["local:all-MiniLM-L6-v2", "openai:text-embedding-3-small"]
 
 

@@ -33,7 +33,7 @@ from agent_platform.services.runs import stream as run_stream
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 WAIT_S = 120.0
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
 from sqlmodel import Session, select
@@ -48,7 +48,7 @@ from agent_platform.settings import get_settings
 ASSETS = Path(__file__).resolve().parents[3] / "assets" / "widget"
 PREFIX = "/api/v1/widget/{public_key}"
 router = APIRouter(tags=["widget"])
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class SessionIn(Body):
