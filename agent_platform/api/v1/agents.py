@@ -116,7 +116,6 @@ def create_agent(body: AgentIn, principal: Principal = Auth, session: Session = 
         description=body.description,
         draft_definition=body.draft_definition,
     )
-    session.commit()
     return AgentOut.model_validate(agent)
 
 
@@ -141,7 +140,6 @@ def update_agent(
         description=body.description,
         draft_definition=body.draft_definition,
     )
-    session.commit()
     return AgentOut.model_validate(agent)
 
 
@@ -151,7 +149,6 @@ def archive_agent(
 ) -> AgentOut:
     """Archive the agent: it stops running; its history stays."""
     agent = agents.archive_agent(session, principal=principal, agent_id=agent_id)
-    session.commit()
     return AgentOut.model_validate(agent)
 
 
@@ -167,7 +164,6 @@ def publish_agent(
         definition=body.definition,
         change_message=body.change_message,
     )
-    session.commit()
     return VersionOut.model_validate(version)
 
 
@@ -186,7 +182,6 @@ def test_agent(
 ) -> ExecutionCreatedOut:
     """Dry-run the stored draft on the workers as a ``test`` execution."""
     run = runs.dry_run_agent(session, principal=principal, agent_id=agent_id, inputs=body.inputs)
-    session.commit()
     return ExecutionCreatedOut(execution_id=run.id, status=run.status)
 
 

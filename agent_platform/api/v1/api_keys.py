@@ -66,7 +66,6 @@ def create_key(
         scopes=body.scopes,
         expires_at=body.expires_at,
     )
-    session.commit()
     return ApiKeyCreatedOut(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
 
 
@@ -78,5 +77,4 @@ def revoke_key(
 ) -> ApiKeyOut:
     """Revoke a key; it stops working immediately."""
     key = api_keys.revoke_api_key(session, principal=principal, key_id=key_id)
-    session.commit()
     return ApiKeyOut.model_validate(key)

@@ -156,7 +156,6 @@ def decide_approval(
         session, principal=principal, approval_id=approval_id, decision=body.decision,
         comment=body.comment, data=body.data,
     )  # fmt: skip
-    session.commit()
     return ApprovalOut.model_validate(approval)
 
 
@@ -169,7 +168,6 @@ def approve_execution(
         session, principal=principal, run_id=execution_id, decision=body.decision,
         comment=body.comment, data=body.data,
     )  # fmt: skip
-    session.commit()
     return ApprovalOut.model_validate(approval)
 
 
@@ -181,5 +179,4 @@ def set_approval_webhook(
     hook = notifications.set_agent_webhook(
         session, principal=principal, agent_id=agent_id, url=body.url
     )
-    session.commit()
     return {"agent_id": str(agent_id), "url": hook.url if hook else None}

@@ -90,7 +90,6 @@ def signup(body: SignupIn, request: Request, session: Session = deps.Db) -> Sign
         ip=deps.client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
     )
-    session.commit()
     return SignupOut(token=token, user=UserOut.model_validate(user), org=OrgOut.model_validate(org))
 
 
@@ -111,7 +110,6 @@ def login(body: LoginIn, request: Request, session: Session = deps.Db) -> LoginO
         raise
     identity = auth.resolve_session(session, token=token, ip=ip)
     row = session.get(AuthSession, identity.session_id)
-    session.commit()
     return LoginOut(
         token=token,
         expires_at=row.expires_at,
@@ -127,7 +125,6 @@ def logout(
 ) -> Response:
     """End the calling session at once (an API key is revoked under ``/org/api-keys``)."""
     auth.logout(session, token=deps.credential_from(request) or "")
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -146,7 +143,6 @@ def request_password_reset(
         reset_url=get_settings().base_url.rstrip("/") + routes.RESET_PASSWORD,
         ip=deps.client_ip(request),
     )
-    session.commit()
     return StatusOut(status="accepted")
 
 
@@ -154,5 +150,4 @@ def request_password_reset(
 def confirm_password_reset(body: ResetConfirmIn, session: Session = deps.Db) -> StatusOut:
     """Set a new password with an emailed token; every open session is ended."""
     auth.reset_password(session, token=body.token, new_password=body.password)
-    session.commit()
     return StatusOut(status="password_changed")

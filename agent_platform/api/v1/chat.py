@@ -77,7 +77,6 @@ def get_transcript(
         session, principal=principal, conversation_id=conversation_id
     )
     rows = conversations.messages(session, found)
-    session.commit()
     return {
         "conversation": ConversationOut.model_validate(found).model_dump(mode="json"),
         "messages": [vars(chat.view(m)) for m in rows],

@@ -90,7 +90,6 @@ def create_credential(
         data=body.data,
         is_default=body.is_default,
     )
-    session.commit()
     return CredentialOut.model_validate(credentials.view(row, principal=principal))
 
 
@@ -110,7 +109,6 @@ def update_credential(
         data=body.data,
         is_default=body.is_default,
     )
-    session.commit()
     return CredentialOut.model_validate(credentials.view(row, principal=principal))
 
 
@@ -122,7 +120,6 @@ def delete_credential(
 ) -> Response:
     """Delete a credential (admins)."""
     credentials.delete_credential(session, principal=principal, credential_id=credential_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -140,5 +137,4 @@ async def test_credential(
         credential_id=credential_id,
         model=body.model if body else None,
     )
-    session.commit()
     return TestOut.model_validate(result)

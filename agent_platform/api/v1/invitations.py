@@ -68,7 +68,6 @@ def invite(
         role=body.role,
         accept_url=get_settings().base_url.rstrip("/") + routes.INVITE,
     )
-    session.commit()
     return InvitationOut.model_validate(invitation)
 
 
@@ -89,7 +88,6 @@ def revoke_invitation(
 ) -> Response:
     """Make an invitation's link stop working."""
     invitations.revoke_invitation(session, principal=principal, invitation_id=invitation_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,5 +118,4 @@ def accept_invitation(
     token = deps.credential_from(request) or ""
     if token.startswith(auth.SESSION_PREFIX):
         auth.switch_org(session, token=token, org_id=membership.org_id)
-    session.commit()
     return AcceptedOut(org_id=membership.org_id, role=membership.role)

@@ -42,7 +42,6 @@ def change_role(
 ) -> MembershipOut:
     """Change a member's role. Only owners grant or take away ``owner``; 409 for the last one."""
     membership = orgs.change_role(session, principal=principal, user_id=user_id, role=body.role)
-    session.commit()
     return MembershipOut.model_validate(membership)
 
 
@@ -54,5 +53,4 @@ def remove_member(
 ) -> Response:
     """Remove a member (or leave, with your own id). 409 for the last owner."""
     orgs.remove_member(session, principal=principal, user_id=user_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

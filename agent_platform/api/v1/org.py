@@ -36,7 +36,6 @@ def rename_org(
 ) -> OrgOut:
     """Rename the organization (owners and admins)."""
     org = orgs.rename_org(session, principal=principal, name=body.name)
-    session.commit()
     return OrgOut.model_validate(org)
 
 
@@ -49,5 +48,4 @@ def create_org(
     """Create another organization with the signed-in caller as owner (not with an API key)."""
     user_id = orgs.require_user(principal)
     org = orgs.create_additional_org(session, user_id=user_id, name=body.name)
-    session.commit()
     return OrgOut.model_validate(org)

@@ -51,7 +51,6 @@ def create_team(
     team = teams.create_team(
         session, principal=principal, name=body.name, description=body.description
     )
-    session.commit()
     return TeamOut(
         id=team.id, name=team.name, description=team.description, member_count=0, members=[]
     )
@@ -65,7 +64,6 @@ def delete_team(
 ) -> Response:
     """Delete a team; its members stay in the organization."""
     teams.delete_team(session, principal=principal, team_id=team_id)
-    session.commit()
     return _no_content()
 
 
@@ -78,7 +76,6 @@ def add_team_member(
 ) -> Response:
     """Add an organization member to the team (idempotent)."""
     teams.add_team_member(session, principal=principal, team_id=team_id, user_id=user_id)
-    session.commit()
     return _no_content()
 
 
@@ -91,5 +88,4 @@ def remove_team_member(
 ) -> Response:
     """Take a user out of the team."""
     teams.remove_team_member(session, principal=principal, team_id=team_id, user_id=user_id)
-    session.commit()
     return _no_content()

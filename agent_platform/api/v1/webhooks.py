@@ -103,7 +103,6 @@ def show_webhook(
 ) -> WebhookOut:
     """The webhook's secret URL and signing secret (admins; audited)."""
     details = triggers.webhook_details(session, principal=principal, trigger_id=trigger_id)
-    session.commit()
     return WebhookOut.model_validate(details)
 
 
@@ -115,5 +114,4 @@ def rotate_webhook(
 ) -> WebhookOut:
     """Issue a new URL and signing secret; the old ones stop working at once (admins)."""
     details = triggers.rotate_webhook(session, principal=principal, trigger_id=trigger_id)
-    session.commit()
     return WebhookOut.model_validate(details)

@@ -216,7 +216,6 @@ def send_message(
     turn = chat.send_public(
         session, conversation=conversation, content=body.content, window=widget.history_window
     )
-    session.commit()
     return {
         "conversation_id": str(conversation.id),
         "user_message": _view(widget, turn.user_message),
@@ -238,7 +237,6 @@ def new_conversation(
         session, org_id=widget.org_id, agent_id=widget.agent_id,
         channel=Channel.WIDGET.value, end_user=end_user,
     )  # fmt: skip
-    session.commit()
     return {"conversation_id": str(conversation.id), "messages": []}
 
 
@@ -310,5 +308,4 @@ def rate_answer(
     end_user = _end_user(widget, authorization)
     message = _own_message(session, widget, end_user, message_id)
     conversations.set_feedback(session, message=message, rating=body.rating, comment=body.comment)
-    session.commit()
     return {"id": str(message.id), "feedback": message.feedback}
