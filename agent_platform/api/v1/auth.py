@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform import routes
 from agent_platform.api import deps
+from agent_platform.api.errors import domain_error_response
 from agent_platform.api.v1.schemas import Body, OrgOut, Out, UserOut
 from agent_platform.integrations import ratelimit
 from agent_platform.models.accounts import AuthSession
@@ -93,8 +95,8 @@ def signup(body: SignupIn, request: Request, session: Session = deps.Db) -> Sign
     return SignupOut(token=token, user=UserOut.model_validate(user), org=OrgOut.model_validate(org))
 
 
-@router.post("/login", dependencies=[Depends(rate_limit)])
-def login(body: LoginIn, request: Request, session: Session = deps.Db) -> LoginOut:
+@router.post("/login", response_model=LoginOut, dependencies=[Depends(rate_limit)])
+def login(body: LoginIn, request: Request, session: Session = deps.Db) -> LoginOut | JSONResponse:
     """Open a session. Wrong credentials are 401; repeated failures are 429."""
     ip = deps.client_ip(request)
     try:
@@ -105,9 +107,9 @@ def login(body: LoginIn, request: Request, session: Session = deps.Db) -> LoginO
             ip=ip,
             user_agent=request.headers.get("user-agent", ""),
         )
-    except Unauthenticated:
-        session.commit()  # keep the ``auth.login_failed`` audit entries
-        raise
+    except Unauthenticated as exc:
+        # Answered, not raised: a raise would roll back the ``auth.login_failed`` audit entries.
+        return domain_error_response(exc)
     identity = auth.resolve_session(session, token=token, ip=ip)
     row = session.get(AuthSession, identity.session_id)
     return LoginOut(
