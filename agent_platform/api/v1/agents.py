@@ -207,6 +207,5 @@ def execute_agent(
         trigger="api",
         idempotency_key=idempotency_key,
     )
-    session.commit()
     answer = execute_response(run.id, run.status, body)
     return answer or ExecutionCreatedOut(execution_id=run.id, status=run.status)
