@@ -103,10 +103,9 @@ def chat_turn(
         end_user=end_user, user_id=principal.user_id,
     )  # fmt: skip
     turn = chat.send_public(session, conversation=conversation, content=body.message)
-    session.commit()
+    deps.commit_before_waiting(session)
     run_id = turn.run.id
     anyio.from_thread.run(lambda: run_stream.wait_for_run(run_id, timeout_s=body.timeout_s))
     session.expire_all()
     conversations.finalise(session, turn.answer)
-    session.commit()
     return {"conversation_id": str(conversation.id), "answer": vars(chat.view(turn.answer))}
