@@ -26,13 +26,18 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The envelope for ``exc``, for a route that answers an error without rolling back."""
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into the error envelope."""
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+        return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

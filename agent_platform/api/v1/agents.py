@@ -87,7 +87,7 @@ class ExecutionCreatedOut(Out):
 
 
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 @router.get("")
@@ -117,7 +117,6 @@ def create_agent(body: AgentIn, principal: Principal = Auth, session: Session = 
         description=body.description,
         draft_definition=body.draft_definition,
     )
-    session.commit()
     return AgentOut.model_validate(agent)
 
 
@@ -142,7 +141,6 @@ def update_agent(
         description=body.description,
         draft_definition=body.draft_definition,
     )
-    session.commit()
     return AgentOut.model_validate(agent)
 
 
@@ -152,7 +150,6 @@ def archive_agent(
 ) -> AgentOut:
     """Archive the agent: it stops running; its history stays."""
     agent = agents.archive_agent(session, principal=principal, agent_id=agent_id)
-    session.commit()
     return AgentOut.model_validate(agent)
 
 
@@ -168,7 +165,6 @@ def publish_agent(
         definition=body.definition,
         change_message=body.change_message,
     )
-    session.commit()
     return VersionOut.model_validate(version)
 
 
@@ -187,7 +183,6 @@ def test_agent(
 ) -> ExecutionCreatedOut:
     """Dry-run the stored draft on the workers as a ``test`` execution."""
     run = runs.dry_run_agent(session, principal=principal, agent_id=agent_id, inputs=body.inputs)
-    session.commit()
     return ExecutionCreatedOut(execution_id=run.id, status=run.status)
 
 
@@ -213,6 +208,5 @@ def execute_agent(
         trigger=RunTrigger.API,
         idempotency_key=idempotency_key,
     )
-    session.commit()
     answer = execute_response(run.id, run.status, body)
     return answer or ExecutionCreatedOut(execution_id=run.id, status=run.status)

@@ -45,7 +45,7 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 @router.get("")
 def list_keys(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
+    principal: Principal = Depends(deps.principal), session: Session = deps.Db
 ) -> list[ApiKeyOut]:
     """Every key of the organization, revoked ones too, newest first."""
     rows = api_keys.list_api_keys(session, principal=principal)
@@ -56,7 +56,7 @@ def list_keys(
 def create_key(
     body: ApiKeyIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> ApiKeyCreatedOut:
     """Create a key with ``scopes`` (see ``models.api_keys.Scope``)."""
     key, plaintext = api_keys.create_api_key(
@@ -66,7 +66,6 @@ def create_key(
         scopes=body.scopes,
         expires_at=body.expires_at,
     )
-    session.commit()
     return ApiKeyCreatedOut(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
 
 
@@ -74,9 +73,8 @@ def create_key(
 def revoke_key(
     key_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> ApiKeyOut:
     """Revoke a key; it stops working immediately."""
     key = api_keys.revoke_api_key(session, principal=principal, key_id=key_id)
-    session.commit()
     return ApiKeyOut.model_validate(key)

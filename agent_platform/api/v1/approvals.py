@@ -25,7 +25,7 @@ from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class DecisionIn(Body):
@@ -157,7 +157,6 @@ def decide_approval(
         session, principal=principal, approval_id=approval_id, decision=body.decision,
         comment=body.comment, data=body.data,
     )  # fmt: skip
-    session.commit()
     return ApprovalOut.model_validate(approval)
 
 
@@ -170,7 +169,6 @@ def approve_execution(
         session, principal=principal, run_id=execution_id, decision=body.decision,
         comment=body.comment, data=body.data,
     )  # fmt: skip
-    session.commit()
     return ApprovalOut.model_validate(approval)
 
 
@@ -182,5 +180,4 @@ def set_approval_webhook(
     hook = notifications.set_agent_webhook(
         session, principal=principal, agent_id=agent_id, url=body.url
     )
-    session.commit()
     return {"agent_id": str(agent_id), "url": hook.url if hook else None}

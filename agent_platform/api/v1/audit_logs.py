@@ -43,7 +43,7 @@ def list_audit_logs(
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> AuditLogPage:
     """One page of audit entries (owners and admins)."""
     page = audit.list_audit_logs(session, principal=principal, cursor=cursor, limit=limit)

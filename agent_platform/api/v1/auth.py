@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform import routes
 from agent_platform.api import deps
+from agent_platform.api.errors import domain_error_response
 from agent_platform.api.v1.schemas import Body, OrgOut, Out, UserOut
 from agent_platform.integrations import ratelimit
 from agent_platform.models.accounts import AuthSession
@@ -79,9 +81,7 @@ class StatusOut(Out):
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(rate_limit)],
 )
-def signup(
-    body: SignupIn, request: Request, session: Session = Depends(deps.db_session)
-) -> SignupOut:
+def signup(body: SignupIn, request: Request, session: Session = deps.Db) -> SignupOut:
     """Create an account and its organization; returns a session token for ``Bearer``."""
     user, org, token = auth.signup(
         session,
@@ -92,12 +92,11 @@ def signup(
         ip=deps.client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
     )
-    session.commit()
     return SignupOut(token=token, user=UserOut.model_validate(user), org=OrgOut.model_validate(org))
 
 
-@router.post("/login", dependencies=[Depends(rate_limit)])
-def login(body: LoginIn, request: Request, session: Session = Depends(deps.db_session)) -> LoginOut:
+@router.post("/login", response_model=LoginOut, dependencies=[Depends(rate_limit)])
+def login(body: LoginIn, request: Request, session: Session = deps.Db) -> LoginOut | JSONResponse:
     """Open a session. Wrong credentials are 401; repeated failures are 429."""
     ip = deps.client_ip(request)
     try:
@@ -108,12 +107,11 @@ def login(body: LoginIn, request: Request, session: Session = Depends(deps.db_se
             ip=ip,
             user_agent=request.headers.get("user-agent", ""),
         )
-    except Unauthenticated:
-        session.commit()  # keep the ``auth.login_failed`` audit entries
-        raise
+    except Unauthenticated as exc:
+        # Answered, not raised: a raise would roll back the ``auth.login_failed`` audit entries.
+        return domain_error_response(exc)
     identity = auth.resolve_session(session, token=token, ip=ip)
     row = session.get(AuthSession, identity.session_id)
-    session.commit()
     return LoginOut(
         token=token,
         expires_at=row.expires_at,
@@ -125,11 +123,10 @@ def login(body: LoginIn, request: Request, session: Session = Depends(deps.db_se
 def logout(
     request: Request,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """End the calling session at once (an API key is revoked under ``/org/api-keys``)."""
     auth.logout(session, token=deps.credential_from(request) or "")
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -139,7 +136,7 @@ def logout(
     dependencies=[Depends(rate_limit)],
 )
 def request_password_reset(
-    body: ResetIn, request: Request, session: Session = Depends(deps.db_session)
+    body: ResetIn, request: Request, session: Session = deps.Db
 ) -> StatusOut:
     """Email a reset link if the account exists. Always 202, so it reveals nothing."""
     auth.request_password_reset(
@@ -148,15 +145,11 @@ def request_password_reset(
         reset_url=get_settings().base_url.rstrip("/") + routes.RESET_PASSWORD,
         ip=deps.client_ip(request),
     )
-    session.commit()
     return StatusOut(status="accepted")
 
 
 @router.post("/password-reset/confirm", dependencies=[Depends(rate_limit)])
-def confirm_password_reset(
-    body: ResetConfirmIn, session: Session = Depends(deps.db_session)
-) -> StatusOut:
+def confirm_password_reset(body: ResetConfirmIn, session: Session = deps.Db) -> StatusOut:
     """Set a new password with an emailed token; every open session is ended."""
     auth.reset_password(session, token=body.token, new_password=body.password)
-    session.commit()
     return StatusOut(status="password_changed")

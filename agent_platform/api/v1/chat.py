@@ -8,14 +8,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import anyio.from_thread
+import anyio
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
-from agent_platform.models.conversations import Channel
+from agent_platform.db import session_scope
+from agent_platform.models.conversations import Channel, ConversationMessage
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.delivery import chat, conversations
 from agent_platform.services.errors import NotFound
@@ -24,7 +26,7 @@ from agent_platform.services.runs import stream as run_stream
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class ConversationOut(Out):
@@ -77,17 +79,16 @@ def get_transcript(
         session, principal=principal, conversation_id=conversation_id
     )
     rows = conversations.messages(session, found)
-    session.commit()
     return {
         "conversation": ConversationOut.model_validate(found).model_dump(mode="json"),
         "messages": [vars(chat.view(m)) for m in rows],
     }
 
 
-@router.post("/agents/{agent_id}/chat")
+@router.post("/agents/{agent_id}/chat", response_model=None)
 def chat_turn(
     agent_id: uuid.UUID, body: ChatIn, principal: Principal = Auth, session: Session = Db
-) -> dict[str, Any]:
+) -> deps.AfterCommit:
     """Send ``message`` (continuing ``conversation_id`` if given) and wait for the answer."""
     principal.require(Permission.EXECUTE_AGENT)
     agent = agent_queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
@@ -104,8 +105,15 @@ def chat_turn(
         end_user=end_user, user_id=principal.user_id,
     )  # fmt: skip
     turn = chat.send_public(session, conversation=conversation, content=body.message)
-    session.commit()
-    run_id = turn.run.id
-    anyio.from_thread.run(lambda: run_stream.wait_for_run(run_id, timeout_s=body.timeout_s))
-    session.refresh(turn.answer)  # completed by the worker with the run
-    return {"conversation_id": str(conversation.id), "answer": vars(chat.view(turn.answer))}
+    run_id, answer_id, conversation_id = turn.run.id, turn.answer.id, conversation.id
+
+    def read_answer() -> dict[str, Any]:  # the worker completed it with the run
+        with session_scope() as reader:
+            return vars(chat.view(reader.get(ConversationMessage, answer_id)))
+
+    async def answered() -> JSONResponse:  # after Db committed the turn
+        await run_stream.wait_for_run(run_id, timeout_s=body.timeout_s)
+        answer = await anyio.to_thread.run_sync(read_answer)
+        return JSONResponse({"conversation_id": str(conversation_id), "answer": answer})
+
+    return deps.AfterCommit(answered)

@@ -67,7 +67,7 @@ class TestOut(Out):
 
 @router.get("")
 def list_credentials(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
+    principal: Principal = Depends(deps.principal), session: Session = deps.Db
 ) -> list[CredentialOut]:
     """The org's credentials by name (editors see names and kinds for the builder's picker)."""
     views = credentials.list_credentials(session, principal=principal)
@@ -78,7 +78,7 @@ def list_credentials(
 def create_credential(
     body: CredentialIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> CredentialOut:
     """Encrypt and store a credential (admins)."""
     row = credentials.create_credential(
@@ -90,7 +90,6 @@ def create_credential(
         data=body.data,
         is_default=body.is_default,
     )
-    session.commit()
     return CredentialOut.model_validate(credentials.view(row, principal=principal))
 
 
@@ -99,7 +98,7 @@ def update_credential(
     credential_id: uuid.UUID,
     body: CredentialPatch,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> CredentialOut:
     """Rename a credential, replace its secret or make it the provider default (admins)."""
     row = credentials.update_credential(
@@ -110,7 +109,6 @@ def update_credential(
         data=body.data,
         is_default=body.is_default,
     )
-    session.commit()
     return CredentialOut.model_validate(credentials.view(row, principal=principal))
 
 
@@ -118,11 +116,10 @@ def update_credential(
 def delete_credential(
     credential_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """Delete a credential (admins)."""
     credentials.delete_credential(session, principal=principal, credential_id=credential_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -131,7 +128,7 @@ async def test_credential(
     credential_id: uuid.UUID,
     body: TestIn | None = None,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> TestOut:
     """Try the credential: LLM keys make a one-token completion (admins)."""
     result = await credential_llm.test_credential(
@@ -140,5 +137,4 @@ async def test_credential(
         credential_id=credential_id,
         model=body.model if body else None,
     )
-    session.commit()
     return TestOut.model_validate(result)

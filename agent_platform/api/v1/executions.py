@@ -78,7 +78,7 @@ class EventOut(Out):
 
 
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 @router.get("/executions")
@@ -135,5 +135,4 @@ def cancel_execution(
 ) -> ExecutionOut:
     """Cancel: pending/paused executions at once, running ones between steps."""
     run = runs.cancel_run(session, principal=principal, run_id=execution_id)
-    session.commit()
     return ExecutionOut.model_validate(run)

@@ -58,7 +58,7 @@ class AcceptedOut(Out):
 def invite(
     body: InviteIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> InvitationOut:
     """Email a single-use invitation link. 409 if the email is already a member."""
     invitation = invitations.invite_member(
@@ -68,13 +68,12 @@ def invite(
         role=body.role,
         accept_url=get_settings().base_url.rstrip("/") + routes.INVITE,
     )
-    session.commit()
     return InvitationOut.model_validate(invitation)
 
 
 @router.get("/org/invitations")
 def list_invitations(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
+    principal: Principal = Depends(deps.principal), session: Session = deps.Db
 ) -> list[InvitationOut]:
     """Pending invitations, newest first."""
     rows = invitations.list_invitations(session, principal=principal)
@@ -85,11 +84,10 @@ def list_invitations(
 def revoke_invitation(
     invitation_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """Make an invitation's link stop working."""
     invitations.revoke_invitation(session, principal=principal, invitation_id=invitation_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -97,7 +95,7 @@ def revoke_invitation(
 def preview_invitation(
     body: TokenIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> PreviewOut:
     """What an emailed token invites to (422 if it is unknown, used, revoked or expired)."""
     orgs.require_user(principal)
@@ -109,7 +107,7 @@ def accept_invitation(
     body: TokenIn,
     request: Request,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> AcceptedOut:
     """Join the organization as the signed-in user and make it the session's current one.
 
@@ -120,5 +118,4 @@ def accept_invitation(
     token = deps.credential_from(request) or ""
     if token.startswith(auth.SESSION_PREFIX):
         auth.switch_org(session, token=token, org_id=membership.org_id)
-    session.commit()
     return AcceptedOut(org_id=membership.org_id, role=membership.role)

@@ -29,7 +29,7 @@ from agent_platform.services.permissions import Principal
 router = APIRouter(prefix="/api/v1/knowledge-bases", tags=["knowledge"])
 
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 Model = Literal["local:all-MiniLM-L6-v2", "openai:text-embedding-3-small"]
 
 
@@ -147,7 +147,6 @@ def create_knowledge_base(
 ) -> KnowledgeBaseOut:
     """Create a knowledge base."""
     kb = knowledge.create_knowledge_base(session, principal=principal, **body.model_dump())
-    session.commit()
     return KnowledgeBaseOut.model_validate(kb)
 
 
@@ -171,7 +170,6 @@ def update_knowledge_base(
     kb = knowledge.update_knowledge_base(
         session, principal=principal, knowledge_base_id=kb_id, **body.model_dump()
     )
-    session.commit()
     return KnowledgeBaseOut.model_validate(kb)
 
 
@@ -181,7 +179,6 @@ def delete_knowledge_base(
 ) -> Response:
     """Delete the knowledge base with its documents and chunks."""
     knowledge.delete_knowledge_base(session, principal=principal, knowledge_base_id=kb_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -269,7 +266,6 @@ def reindex_document(
     doc = knowledge.reindex_document(
         session, principal=principal, knowledge_base_id=kb_id, document_id=doc_id
     )
-    session.commit()
     return DocumentOut.model_validate(doc)
 
 
@@ -281,7 +277,6 @@ def delete_document(
     knowledge.delete_document(
         session, principal=principal, knowledge_base_id=kb_id, document_id=doc_id
     )
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -27,9 +27,7 @@ class MeOut(Out):
 
 
 @router.get("/me")
-def get_me(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
-) -> MeOut:
+def get_me(principal: Principal = Depends(deps.principal), session: Session = deps.Db) -> MeOut:
     """The caller, their current organization and role, and all their organizations."""
     org = orgs.get_org(session, principal=principal)
     user = None

@@ -27,7 +27,7 @@ class MembershipOut(Out):
 
 @router.get("")
 def list_members(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
+    principal: Principal = Depends(deps.principal), session: Session = deps.Db
 ) -> list[MemberOut]:
     """Every member of the organization, oldest first."""
     return [MemberOut.model_validate(m) for m in orgs.list_members(session, principal=principal)]
@@ -38,11 +38,10 @@ def change_role(
     user_id: uuid.UUID,
     body: RoleIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> MembershipOut:
     """Change a member's role. Only owners grant or take away ``owner``; 409 for the last one."""
     membership = orgs.change_role(session, principal=principal, user_id=user_id, role=body.role)
-    session.commit()
     return MembershipOut.model_validate(membership)
 
 
@@ -50,9 +49,8 @@ def change_role(
 def remove_member(
     user_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """Remove a member (or leave, with your own id). 409 for the last owner."""
     orgs.remove_member(session, principal=principal, user_id=user_id)
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

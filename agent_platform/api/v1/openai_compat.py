@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-import anyio.from_thread
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,7 +34,7 @@ from agent_platform.services.runs import stream as run_stream
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 WAIT_S = 120.0
 
 
@@ -167,24 +167,28 @@ def chat_completions(
         session, principal=principal, agent_id=agent.id, inputs=_inputs(body.messages),
         trigger=RunTrigger.CHAT, idempotency_key=idempotency_key,
     )  # fmt: skip
-    session.commit()
     if body.stream:
         include = bool(body.stream_options and body.stream_options.include_usage)
         return sse_response(_stream(run.id, agent.slug, include))
-    anyio.from_thread.run(lambda: run_stream.wait_for_run(run.id, timeout_s=WAIT_S))
-    execution = execution_json(run.id)
+    # Waits once the request has committed the run, so the workers can see it (api.deps).
+    return deps.AfterCommit(lambda: _completion(run.id, agent.slug))
+
+
+async def _completion(run_id: uuid.UUID, model: str) -> JSONResponse:
+    await run_stream.wait_for_run(run_id, timeout_s=WAIT_S)
+    execution = await anyio.to_thread.run_sync(execution_json, run_id)
     if execution.get("status") != "succeeded":
         message = execution.get("error") or "The agent did not finish in time."
-        body_ = {"error": {"code": "run_failed", "message": message, "details": {}}}
-        return JSONResponse(body_, status_code=502)
-    return {
-        "id": f"chatcmpl-{run.id.hex}",
+        body = {"error": {"code": "run_failed", "message": message, "details": {}}}
+        return JSONResponse(body, status_code=502)
+    return JSONResponse({
+        "id": f"chatcmpl-{run_id.hex}",
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": agent.slug,
+        "model": model,
         "choices": [{
             "index": 0, "finish_reason": "stop",
             "message": {"role": "assistant", "content": answer_text(execution.get("output"))},
         }],
         "usage": _usage(execution),
-    }  # fmt: skip
+    })  # fmt: skip

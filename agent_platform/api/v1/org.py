@@ -23,9 +23,7 @@ class OrgCreateIn(Body):
 
 
 @router.get("/org")
-def get_org(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
-) -> OrgOut:
+def get_org(principal: Principal = Depends(deps.principal), session: Session = deps.Db) -> OrgOut:
     """The caller's current organization."""
     return OrgOut.model_validate(orgs.get_org(session, principal=principal))
 
@@ -34,11 +32,10 @@ def get_org(
 def rename_org(
     body: OrgRenameIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> OrgOut:
     """Rename the organization (owners and admins)."""
     org = orgs.rename_org(session, principal=principal, name=body.name)
-    session.commit()
     return OrgOut.model_validate(org)
 
 
@@ -46,10 +43,9 @@ def rename_org(
 def create_org(
     body: OrgCreateIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> OrgOut:
     """Create another organization with the signed-in caller as owner (not with an API key)."""
     user_id = orgs.require_user(principal)
     org = orgs.create_additional_org(session, user_id=user_id, name=body.name)
-    session.commit()
     return OrgOut.model_validate(org)

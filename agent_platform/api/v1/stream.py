@@ -5,6 +5,9 @@ sequence number, ``event`` = its type, e.g. ``token``, ``step_started``, ``run_f
 a final ``execution`` event with the finished run (status, output, usage). ``"wait": true``
 blocks up to ``timeout_s`` and answers 200 with the finished execution, or 202 with its current
 state when the time ran out.
+
+Both run after the request's transaction committed the run (``api.deps``), so the workers can
+see it: the stream is the response body, and the wait is an ``AfterCommit`` response.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import anyio.from_thread
+import anyio.to_thread
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
+from agent_platform.api.deps import AfterCommit
 from agent_platform.api.v1.executions import ExecutionOut
 from agent_platform.api.v1.schemas import Body
 from agent_platform.db import session_scope
@@ -55,13 +59,20 @@ def sse_response(chunks: AsyncIterator[bytes]) -> StreamingResponse:
     return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
+async def _waited(run_id: uuid.UUID, timeout_s: float) -> JSONResponse:
+    await run_stream.wait_for_run(run_id, timeout_s=timeout_s)
+    execution = await anyio.to_thread.run_sync(execution_json, run_id)
+    finished = execution.get("status") in TERMINAL
+    return JSONResponse(execution, status_code=200 if finished else 202)
+
+
 def execute_response(run_id: uuid.UUID, status: str, body: ExecuteIn) -> Any:
-    """What the execute route answers for a queued (and committed) run. Call from a sync route."""
+    """What the execute route answers for a queued run; ``None`` for the default 202.
+
+    Streaming and waiting start only once the request has committed the run.
+    """
     if body.stream:
         return sse_response(_events(run_id, body.timeout_s if body.wait else None))
     if body.wait:
-        anyio.from_thread.run(lambda: run_stream.wait_for_run(run_id, timeout_s=body.timeout_s))
-        execution = execution_json(run_id)
-        finished = execution.get("status") in TERMINAL
-        return JSONResponse(execution, status_code=200 if finished else 202)
+        return AfterCommit(lambda: _waited(run_id, body.timeout_s))
     return None

@@ -35,7 +35,7 @@ def _no_content() -> Response:
 
 @router.get("")
 def list_teams(
-    principal: Principal = Depends(deps.principal), session: Session = Depends(deps.db_session)
+    principal: Principal = Depends(deps.principal), session: Session = deps.Db
 ) -> list[TeamOut]:
     """Every team, by name, with its members."""
     return [TeamOut.model_validate(t) for t in teams.list_teams(session, principal=principal)]
@@ -45,13 +45,12 @@ def list_teams(
 def create_team(
     body: TeamIn,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> TeamOut:
     """Create a team (409 if the name is taken in this organization)."""
     team = teams.create_team(
         session, principal=principal, name=body.name, description=body.description
     )
-    session.commit()
     return TeamOut(
         id=team.id, name=team.name, description=team.description, member_count=0, members=[]
     )
@@ -61,11 +60,10 @@ def create_team(
 def delete_team(
     team_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """Delete a team; its members stay in the organization."""
     teams.delete_team(session, principal=principal, team_id=team_id)
-    session.commit()
     return _no_content()
 
 
@@ -74,11 +72,10 @@ def add_team_member(
     team_id: uuid.UUID,
     user_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """Add an organization member to the team (idempotent)."""
     teams.add_team_member(session, principal=principal, team_id=team_id, user_id=user_id)
-    session.commit()
     return _no_content()
 
 
@@ -87,9 +84,8 @@ def remove_team_member(
     team_id: uuid.UUID,
     user_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> Response:
     """Take a user out of the team."""
     teams.remove_team_member(session, principal=principal, team_id=team_id, user_id=user_id)
-    session.commit()
     return _no_content()

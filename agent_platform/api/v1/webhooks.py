@@ -88,7 +88,7 @@ async def receive_webhook(token: str, request: Request) -> JSONResponse:
 def list_triggers(
     agent_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> list[TriggerOut]:
     """The agent's triggers as made live by its last publish."""
     rows = triggers.list_triggers(session, principal=principal, agent_id=agent_id)
@@ -99,11 +99,10 @@ def list_triggers(
 def show_webhook(
     trigger_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> WebhookOut:
     """The webhook's secret URL and signing secret (admins; audited)."""
     details = triggers.webhook_details(session, principal=principal, trigger_id=trigger_id)
-    session.commit()
     return WebhookOut.model_validate(details)
 
 
@@ -111,9 +110,8 @@ def show_webhook(
 def rotate_webhook(
     trigger_id: uuid.UUID,
     principal: Principal = Depends(deps.principal),
-    session: Session = Depends(deps.db_session),
+    session: Session = deps.Db,
 ) -> WebhookOut:
     """Issue a new URL and signing secret; the old ones stop working at once (admins)."""
     details = triggers.rotate_webhook(session, principal=principal, trigger_id=trigger_id)
-    session.commit()
     return WebhookOut.model_validate(details)

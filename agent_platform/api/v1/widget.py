@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
 from sqlmodel import Session, select
@@ -48,7 +48,7 @@ from agent_platform.settings import get_settings
 ASSETS = Path(__file__).resolve().parents[3] / "assets" / "widget"
 PREFIX = "/api/v1/widget/{public_key}"
 router = APIRouter(tags=["widget"])
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class SessionIn(Body):
@@ -216,7 +216,6 @@ def send_message(
     turn = chat.send_public(
         session, conversation=conversation, content=body.content, window=widget.history_window
     )
-    session.commit()
     return {
         "conversation_id": str(conversation.id),
         "user_message": _view(widget, turn.user_message),
@@ -238,7 +237,6 @@ def new_conversation(
         session, org_id=widget.org_id, agent_id=widget.agent_id,
         channel=Channel.WIDGET.value, end_user=end_user,
     )  # fmt: skip
-    session.commit()
     return {"conversation_id": str(conversation.id), "messages": []}
 
 
@@ -308,5 +306,4 @@ def rate_answer(
     end_user = _end_user(widget, authorization)
     message = _own_message(session, widget, end_user, message_id)
     conversations.set_feedback(session, message=message, rating=body.rating, comment=body.comment)
-    session.commit()
     return {"id": str(message.id), "feedback": message.feedback}
