@@ -60,6 +60,17 @@ class RuntimeSettings(BaseModel):
     anthropic_base_url: str | None = None
 
 
+class StorageSettings(BaseModel):
+    """Where uploaded files are kept, readable by every app and worker process.
+
+    ``postgres`` (the only backend today): the ``stored_blobs`` table of the platform's own
+    database. An object store would add its name here and a factory in
+    ``agent_platform.integrations.storage.BACKENDS``.
+    """
+
+    backend: Literal["postgres"] = "postgres"
+
+
 class Settings(BaseSettings):
     """Everything the platform can be configured with.
 
@@ -85,6 +96,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

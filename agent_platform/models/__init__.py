@@ -85,3 +85,7 @@ from agent_platform.models.conversations import (  # noqa: E402
 from agent_platform.models.widgets import AgentWidget  # noqa: E402
 
 __all__ += ["AgentWidget", "Channel", "Conversation", "ConversationMessage", "MessageStatus"]
+
+from agent_platform.models.storage import StoredBlob  # noqa: E402
+
+__all__ += ["StoredBlob"]

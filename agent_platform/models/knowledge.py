@@ -106,10 +106,12 @@ class KnowledgeBase(SQLModel, table=True):
 class KnowledgeDocument(SQLModel, table=True):
     """One uploaded file or imported URL and its ingestion progress.
 
-    ``storage_key`` is a server-generated path relative to ``data_dir/uploads`` (never the
-    client's file name). ``content_hash`` is the SHA-256 of the stored bytes;
-    ``indexed_fingerprint`` is the content hash plus the knowledge base's chunking/model
-    settings at the last successful indexing, so an unchanged document is never re-embedded.
+    ``storage_key`` is the blob-store key of the stored bytes, server-generated and
+    tenant-prefixed (``"<org_id>/<32 hex>"``, never the client's file name; ``None`` until a
+    URL is fetched or when the upload was refused). ``content_hash`` is the SHA-256 of the
+    stored bytes; ``indexed_fingerprint`` is the content hash plus the knowledge base's
+    chunking/model settings at the last successful indexing, so an unchanged document is
+    never re-embedded.
     """
 
     __tablename__ = "knowledge_documents"

@@ -1,17 +1,17 @@
 """Knowledge bases and their documents: create, list, upload, import by URL, re-index, delete.
 
 Every function takes the caller's ``Principal`` and loads rows with ``org_id = principal.org_id``
-(another org's knowledge base or document is "not found"). Uploaded bytes are stored under a
-server-generated name in ``data_dir/uploads/<org_id>/``; ingestion runs on the workers
-(``ingest_document``), enqueued only after the caller's transaction commits.
+(another org's knowledge base or document is "not found"). Uploaded bytes are kept in the blob
+store under a server-generated, tenant-prefixed key (``files``; never on the local disk), in the
+caller's transaction; ingestion runs on the workers (``ingest_document``), enqueued only after
+that transaction commits.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 from sqlmodel import Session, select
 
@@ -26,22 +26,10 @@ from agent_platform.models.knowledge import (
 )
 from agent_platform.services import audit
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
+from agent_platform.services.knowledge import files
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.queue import INGEST_DOCUMENT, enqueue_after_commit
-from agent_platform.settings import get_settings
-
-
-def uploads_dir(org_id: uuid.UUID) -> Path:
-    """Where the org's files live (outside any web-served folder)."""
-    return get_settings().data_dir / "uploads" / str(org_id)
-
-
-def stored_path(document: KnowledgeDocument) -> Path:
-    """The stored file of ``document``. Raises ``NotFound`` if it has none."""
-    if not document.storage_key:
-        raise NotFound("The document has no stored file.")
-    return get_settings().data_dir / "uploads" / document.storage_key
 
 
 def _load_kb(session: Session, org_id: uuid.UUID, kb_id: uuid.UUID) -> KnowledgeBase:
@@ -162,7 +150,7 @@ def delete_knowledge_base(
     principal.require(Permission.EDIT_KNOWLEDGE)
     kb = _load_kb(session, principal.org_id, knowledge_base_id)
     for doc in session.exec(_documents_of(kb)):
-        _remove_file(doc)
+        files.remove(session, doc)
     _audit(session, principal, "knowledge_base.deleted", kb.id)
     session.delete(kb)  # documents and chunks go by ON DELETE CASCADE
     session.flush()
@@ -217,22 +205,6 @@ def _safe_filename(filename: str) -> str:
     return "".join(ch for ch in name if ch.isprintable())[:255] or "upload"
 
 
-def _write_file(org_id: uuid.UUID, data: bytes) -> str:
-    directory = uploads_dir(org_id)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = f"{org_id}/{uuid.uuid4().hex}"
-    path = get_settings().data_dir / "uploads" / key
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    return key
-
-
-def _remove_file(doc: KnowledgeDocument) -> None:
-    if doc.storage_key:
-        (get_settings().data_dir / "uploads" / doc.storage_key).unlink(missing_ok=True)
-
-
 def _requeue(session: Session, doc: KnowledgeDocument) -> None:
     if doc.status in (DocumentStatus.READY, DocumentStatus.FAILED):
         doc.queue()
@@ -281,8 +253,8 @@ def upload_document(
     if doc is None:
         doc = _new_doc(kb, principal, name, size=len(data))
     else:
-        _remove_file(doc)
-    doc.storage_key = _write_file(kb.org_id, data)
+        files.remove(session, doc)
+    doc.storage_key = files.store(session, org_id=kb.org_id, data=data)
     doc.content_hash, doc.size_bytes = digest, len(data)
     session.add(doc)
     session.flush()
@@ -347,7 +319,7 @@ def delete_document(
     """Delete the document, its chunks (cascade) and its stored file."""
     principal.require(Permission.EDIT_KNOWLEDGE)
     doc = _load_doc(session, principal.org_id, knowledge_base_id, document_id)
-    _remove_file(doc)
+    files.remove(session, doc)
     _audit(session, principal, "knowledge_document.deleted", doc.id)
     session.delete(doc)
     session.flush()

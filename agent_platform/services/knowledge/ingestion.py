@@ -3,9 +3,10 @@
 Called by the ``ingest_document`` actor with an ID only. Idempotent: a document already
 ``ready`` with the same fingerprint (content hash + model + chunking settings) is left alone,
 a ``failed`` one stays failed until re-indexed, and a redelivered message restarts from the
-stored file. Chunks whose text is unchanged reuse their stored embedding. Progress
-(``chunks_done``/``chunks_total``) is committed after each batch; the old chunks are replaced
-in the same transaction that marks the document ready, so searches never see half a document.
+stored file (in the blob store, so a worker on any machine reads it). Chunks whose text is
+unchanged reuse their stored embedding. Progress (``chunks_done``/``chunks_total``) is
+committed after each batch; the old chunks are replaced in the same transaction that marks the
+document ready, so searches never see half a document.
 
 Errors: a hostile or unreadable file fails its own row with a reason (``DocumentRejected``);
 transient embedding/fetch failures raise ``RetryableIngestError`` for the actor to retry.
@@ -14,11 +15,13 @@ transient embedding/fetch failures raise ``RetryableIngestError`` for the actor 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
+
+from sqlmodel import Session
 
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import HttpRequest, NodeError
@@ -40,7 +43,7 @@ from agent_platform.models.knowledge import (
     KnowledgeDocument,
 )
 from agent_platform.services.credentials import llm_keys as credential_llm
-from agent_platform.services.knowledge import bases as knowledge
+from agent_platform.services.knowledge import files
 from agent_platform.settings import get_settings
 
 _WORKING = frozenset({DocumentStatus.PARSING, DocumentStatus.EMBEDDING})
@@ -51,7 +54,7 @@ class RetryableIngestError(Exception):
     """A failure worth retrying (rate limit, timeout, unreachable site)."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Job:
     """What the worker needs, copied out of the rows so no session stays open while working."""
 
@@ -113,13 +116,23 @@ def _claim(document_id: uuid.UUID) -> _Job | Outcome:
         )  # fmt: skip
 
 
+def _locked(
+    session: Session, document_id: uuid.UUID, content_hash: str
+) -> KnowledgeDocument | None:
+    """The document, row-locked, unless it was deleted, replaced or re-queued meanwhile."""
+    doc = session.get(KnowledgeDocument, document_id, with_for_update=True)
+    if doc is None or doc.content_hash != content_hash or doc.status not in _WORKING:
+        return None
+    return doc
+
+
 def _update(
     document_id: uuid.UUID, content_hash: str, apply: Callable[[KnowledgeDocument], None]
 ) -> bool:
     """``apply(doc)`` and commit, unless the document was deleted, replaced or re-queued."""
     with session_scope() as session:
-        doc = session.get(KnowledgeDocument, document_id, with_for_update=True)
-        if doc is None or doc.content_hash != content_hash or doc.status not in _WORKING:
+        doc = _locked(session, document_id, content_hash)
+        if doc is None:
             return False
         apply(doc)
         session.add(doc)
@@ -150,13 +163,17 @@ async def _fetch(url: str) -> bytes:
 
 
 def _read(job: _Job) -> tuple[bytes, str, _Job]:
-    """The document's bytes and the name used for sniffing; URL imports are fetched once."""
+    """The document's bytes and the name used for sniffing; URL imports are fetched once.
+
+    Raises:
+        DocumentRejected: the stored file is missing or damaged, or the page was refused.
+        RetryableIngestError: the page could not be fetched for now.
+        _Superseded: the document changed while the page was fetched.
+    """
     if job.storage_key is not None:
-        path = get_settings().data_dir / "uploads" / job.storage_key
-        try:
-            return path.read_bytes(), job.filename, job
-        except FileNotFoundError:
-            raise DocumentRejected("The stored file is missing; upload it again.") from None
+        with session_scope() as session:
+            data = files.read(session, org_id=job.org_id, key=job.storage_key)
+        return data, job.filename, job
     if job.source_url is None:
         raise DocumentRejected("The document has no content.")
     try:
@@ -165,16 +182,20 @@ def _read(job: _Job) -> tuple[bytes, str, _Job]:
         if exc.transient:
             raise RetryableIngestError(exc.message) from None
         raise DocumentRejected(f"The URL cannot be imported: {exc.message}.") from None
+    return data, "page.html", _keep_fetched(job, data)
+
+
+def _keep_fetched(job: _Job, data: bytes) -> _Job:
+    """Store a fetched page with its document row, so re-indexing reads the same bytes."""
     digest = hashlib.sha256(data).hexdigest()
-    key = knowledge._write_file(job.org_id, data)
-
-    def fetched(doc: KnowledgeDocument) -> None:
+    with session_scope() as session:
+        doc = _locked(session, job.document_id, job.content_hash)
+        if doc is None:
+            raise _Superseded
+        key = files.store(session, org_id=job.org_id, data=data)
         doc.storage_key, doc.content_hash, doc.size_bytes = key, digest, len(data)
-
-    if not _update(job.document_id, job.content_hash, fetched):
-        raise _Superseded
-    job = _Job(**{**job.__dict__, "storage_key": key, "content_hash": digest})
-    return data, "page.html", job
+        session.add(doc)
+    return dataclasses.replace(job, storage_key=key, content_hash=digest)
 
 
 class _Superseded(Exception):  # noqa: N818 - internal control flow

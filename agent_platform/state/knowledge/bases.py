@@ -1,7 +1,9 @@
 """Knowledge: the list of knowledge bases and one knowledge base's documents.
 
 Uploads arrive in ``KnowledgeDetailState.upload`` and go straight to
-``knowledge.upload_document`` (nothing is kept in Reflex's upload folder). ``watch`` is a
+``knowledge.upload_document``, which keeps the bytes in the blob store (nothing is written to
+Reflex's upload folder; Starlette spools a large part to an unnamed temporary file that is
+gone when the form closes). ``watch`` is a
 background handler that polls the documents every second while any is still being indexed.
 """
 

@@ -46,3 +46,13 @@ def chunks_of(doc_id: uuid.UUID) -> list[KnowledgeChunk]:
     with session_scope() as s:
         statement = select(KnowledgeChunk).where(KnowledgeChunk.document_id == doc_id)
         return list(s.exec(statement.order_by(KnowledgeChunk.ordinal)))
+
+
+def blob_keys(org_id: uuid.UUID) -> set[str]:
+    """The keys of every blob the PostgreSQL store holds for ``org_id``."""
+    from sqlmodel import select
+
+    from agent_platform.models.storage import StoredBlob
+
+    with session_scope() as s:
+        return set(s.exec(select(StoredBlob.key).where(StoredBlob.org_id == org_id)))

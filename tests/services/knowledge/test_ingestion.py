@@ -8,7 +8,14 @@ from agent_platform.db import session_scope
 from agent_platform.services.knowledge import bases as knowledge
 from agent_platform.services.knowledge import ingestion
 from tests.services.knowledge.conftest import docx_bytes
-from tests.services.knowledge.helpers import chunks_of, create_kb, document, upload, wait_finished
+from tests.services.knowledge.helpers import (
+    blob_keys,
+    chunks_of,
+    create_kb,
+    document,
+    upload,
+    wait_finished,
+)
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -62,24 +69,22 @@ def test_unchanged_reupload_does_nothing_and_changes_reuse_embeddings(make_org):
 
 
 def test_delete_document_and_knowledge_base_remove_chunks_and_files(make_org, samples):
-    from agent_platform.settings import get_settings
-
     org = make_org("acme")
     kb = create_kb(org)
     a, _ = upload(org, kb, "notes.txt", samples["notes.txt"])
     b, _ = upload(org, kb, "guide.md", samples["guide.md"])
     wait_finished([a, b])
-    path = get_settings().data_dir / "uploads" / document(a).storage_key
-    assert path.exists() and chunks_of(a)
+    key_a, key_b = document(a).storage_key, document(b).storage_key
+    assert blob_keys(org.id) == {key_a, key_b} and chunks_of(a)
     with session_scope() as s:
         knowledge.delete_document(
             s, principal=org.principal(s), knowledge_base_id=kb, document_id=a
         )
-    assert document(a) is None and chunks_of(a) == [] and not path.exists()
+    assert document(a) is None and chunks_of(a) == [] and blob_keys(org.id) == {key_b}
     assert chunks_of(b)
     with session_scope() as s:
         knowledge.delete_knowledge_base(s, principal=org.principal(s), knowledge_base_id=kb)
-    assert document(b) is None and chunks_of(b) == []
+    assert document(b) is None and chunks_of(b) == [] and blob_keys(org.id) == set()
 
 
 def test_hostile_files_fail_alone_with_reasons(make_org, samples):

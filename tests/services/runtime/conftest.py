@@ -175,12 +175,20 @@ def steps(client: Any, headers: dict[str, str], run_id: str) -> dict[str, dict[s
 
 
 class WorkerProcess:
-    """A real ``dramatiq workers.main`` subprocess with the test environment."""
+    """A real ``dramatiq workers.main`` subprocess with the test environment.
 
-    def __init__(self, env: dict[str, str], processes: int = 1, threads: int = 2) -> None:
+    ``cwd`` is its working directory (the repository by default; another directory stands in
+    for a worker on another machine); the code is imported from the repository either way.
+    """
+
+    def __init__(
+        self, env: dict[str, str], processes: int = 1, threads: int = 2, cwd: Path = ROOT
+    ) -> None:
         cmd = [
             str(Path(sys.executable).parent / "dramatiq"),
             "workers.main",
+            "--path",
+            str(ROOT),
             "--processes",
             str(processes),
             "--threads",
@@ -188,7 +196,7 @@ class WorkerProcess:
         ]
         self.proc = subprocess.Popen(
             cmd,
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
