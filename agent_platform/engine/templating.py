@@ -1,51 +1,81 @@
 """Variable templates: ``{{node_id.output.path}}``, ``{{inputs.x}}``, ``{{loop_id.item}}``.
 
-Templates are data, not code: they render in Jinja2's ``SandboxedEnvironment`` with
-``StrictUndefined``, so a missing variable is a clear error and ``{{ ''.__class__.__mro__ }}``
-raises ``SecurityError`` (reported as a ``PermanentError``) instead of reaching Python internals.
+Templates are data, not code: they render in a bounded Jinja2 ``SandboxedEnvironment``
+(:mod:`agent_platform.engine.template_sandbox`) with ``StrictUndefined``, so a missing variable
+is a clear error, ``{{ ''.__class__.__mro__ }}`` raises ``SecurityError`` (reported as a
+``PermanentError``) instead of reaching Python internals, and a template that would build
+too much or run too long (``{{ 'x' * 10**10 }}``) stops with :class:`TemplateLimitExceeded`.
+Every function takes the :class:`TemplateLimits` to hold it to; the defaults are safe.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.meta import find_undeclared_variables
-from jinja2.sandbox import SandboxedEnvironment
 
 from agent_platform.engine.protocols import PermanentError
+from agent_platform.engine.template_limits import (
+    DEFAULT_LIMITS,
+    TemplateLimitError,
+    TemplateLimits,
+    budget,
+    check_printable,
+    too_big,
+)
+from agent_platform.engine.template_ops import take
+from agent_platform.engine.template_sandbox import BoundedEnvironment
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "TemplateLimitExceeded",
+    "TemplateLimits",
+    "check",
+    "count_tokens",
+    "is_template",
+    "referenced_roots",
+    "referenced_variables",
+    "render",
+    "render_json",
+    "render_summary",
+    "render_value",
+    "short",
+]
 
 # Jinja's own globals are not graph variables.
 _JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$", re.DOTALL)
 _MARKERS = ("{{", "{%", "{#")
+# Compiled templates up to this size are cached; bigger ones are compiled each time, so the
+# cache cannot be filled with megabytes of generated code.
+_CACHED_SIZE = 8_000
+# What a failing compile or render may raise (the sandbox raises the Jinja errors).
+_ERRORS = (
+    TemplateError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    RecursionError,
+    MemoryError,
+    SyntaxError,
+)
 
 
-def _finalize(value: Any) -> Any:
-    # Objects and lists print as JSON, which is what prompt authors expect, not Python reprs.
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
+class TemplateLimitExceeded(PermanentError):
+    """A template went over its :class:`TemplateLimits` (validation: ``template_limit``)."""
 
 
-class _DataEnvironment(SandboxedEnvironment):
-    """Dot access reads data keys before methods, so ``{{inputs.items}}`` is the key."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Mapping) and attribute in obj:
-            return obj[attribute]
-        return super().getattr(obj, attribute)
-
-
-@lru_cache(maxsize=1)
-def _environment() -> SandboxedEnvironment:
-    return _DataEnvironment(
-        undefined=StrictUndefined, autoescape=False, finalize=_finalize, keep_trailing_newline=True
+@lru_cache(maxsize=8)
+def _environment(limits: TemplateLimits) -> BoundedEnvironment:
+    return BoundedEnvironment(
+        limits, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
 
 
@@ -54,8 +84,20 @@ def is_template(text: str) -> bool:
     return any(marker in text for marker in _MARKERS)
 
 
-def _error(exc: Exception, template: str) -> PermanentError:
-    snippet = template if len(template) <= 80 else template[:77] + "..."
+def _snippet(template: str) -> str:
+    return template if len(template) <= 80 else template[:77] + "..."
+
+
+def _error(exc: BaseException, template: str) -> PermanentError:
+    snippet = _snippet(template)
+    if isinstance(exc, TemplateLimitError):
+        return TemplateLimitExceeded(f"Template stopped: {exc.message} (in {snippet!r})")
+    if isinstance(exc, RecursionError):
+        return TemplateLimitExceeded(
+            f"Template stopped: it nests or recurses deeper than the limit (in {snippet!r})"
+        )
+    if isinstance(exc, MemoryError):
+        return TemplateLimitExceeded(f"Template stopped: over the memory limit (in {snippet!r})")
     if isinstance(exc, SecurityError):
         return PermanentError(f"The template tried something unsafe and was stopped: {snippet}")
     if isinstance(exc, UndefinedError):
@@ -65,31 +107,98 @@ def _error(exc: Exception, template: str) -> PermanentError:
     return PermanentError(f"Template could not be rendered: {exc} (in {snippet!r})")
 
 
-@lru_cache(maxsize=512)
-def _compile(template: str) -> Any:
-    return _environment().from_string(template)
+def _check_source(template: str, limits: TemplateLimits) -> None:
+    if len(template) > limits.max_template_size:
+        exc = too_big("The template", len(template), limits.max_template_size)
+        raise _error(exc, template)
 
 
-@lru_cache(maxsize=512)
-def _compile_expression(expression: str) -> Any:
-    return _environment().compile_expression(expression, undefined_to_none=False)
+def _compile(template: str, limits: TemplateLimits, expression: str | None) -> Any:
+    env = _environment(limits)
+    env.check_tokens(template)
+    if expression is None:
+        return env.from_string(template)
+    return env.compile_expression(expression, undefined_to_none=False)
 
 
-def render(template: str, variables: Mapping[str, Any]) -> str:
-    """Render ``template`` to text.
+_compile_cached = lru_cache(maxsize=512)(_compile)
+
+
+def _compiled(template: str, limits: TemplateLimits, expression: str | None = None) -> Any:
+    """The compiled template (or, with ``expression``, its single expression).
 
     Raises:
-        PermanentError: a variable is missing, the syntax is wrong, or the sandbox refused.
+        PermanentError: syntax errors; ``TemplateLimitExceeded`` over the limits.
     """
-    if not is_template(template):
-        return template
+    _check_source(template, limits)
+    compile_ = _compile_cached if len(template) <= _CACHED_SIZE else _compile
     try:
-        return _compile(template).render(**variables)
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        with budget(limits):
+            return compile_(template, limits, expression)
+    except _ERRORS as exc:
         raise _error(exc, template) from exc
 
 
-def render_value(template: Any, variables: Mapping[str, Any]) -> Any:
+def count_tokens(template: str, limits: TemplateLimits = DEFAULT_LIMITS) -> int:
+    """How many tokens ``template``'s markup has (what compiling it costs), for graph totals.
+
+    Counting stops just past ``limits.max_template_tokens``.
+
+    Raises:
+        PermanentError: a syntax error; ``TemplateLimitExceeded`` for a template too long.
+    """
+    if not is_template(template):
+        return 0
+    _check_source(template, limits)
+    try:
+        return _environment(limits).count_tokens(template, limits.max_template_tokens)
+    except _ERRORS as exc:
+        raise _error(exc, template) from exc
+
+
+def check(template: str, limits: TemplateLimits = DEFAULT_LIMITS) -> None:
+    """Compile ``template`` as a render would, without rendering it (validation uses this).
+
+    Literal sub-expressions are evaluated through the bounded operations while compiling, so
+    ``{{ 9**999999999 }}`` fails here rather than on a worker.
+
+    Raises:
+        PermanentError: a syntax error; ``TemplateLimitExceeded`` when over ``limits``.
+    """
+    if is_template(template):
+        _compiled(template, limits)
+
+
+def render(
+    template: str, variables: Mapping[str, Any], limits: TemplateLimits = DEFAULT_LIMITS
+) -> str:
+    """Render ``template`` to text, within ``limits``.
+
+    Raises:
+        PermanentError: a variable is missing, the syntax is wrong, or the sandbox refused;
+            ``TemplateLimitExceeded`` when the template goes over ``limits``.
+    """
+    if not is_template(template):
+        return template
+    compiled = _compiled(template, limits)
+    try:
+        with budget(limits):
+            return compiled.render(**variables)
+    except _ERRORS as exc:
+        raise _error(exc, template) from exc
+
+
+def _as_data(value: Any, limits: TemplateLimits) -> Any:
+    # A lazy result (``items|map(...)``) is consumed now, inside the budget, not later.
+    if isinstance(value, Iterator):
+        value = take(value, limits.max_items, "The template's list")
+    check_printable(limits, value, limits.max_data_size, "The template's value")
+    return value
+
+
+def render_value(
+    template: Any, variables: Mapping[str, Any], limits: TemplateLimits = DEFAULT_LIMITS
+) -> Any:
     """Render a template, keeping the native type when it is one expression.
 
     ``"{{http_1.output.json.items}}"`` yields the list itself, not its text; anything else
@@ -102,29 +211,43 @@ def render_value(template: Any, variables: Mapping[str, Any]) -> Any:
         return template
     match = _SINGLE_EXPRESSION.match(template)
     if match is None:
-        return render(template, variables)
+        return render(template, variables, limits)
+    expression = _compiled(template, limits, expression=match.group("expr"))
     try:
-        value = _compile_expression(match.group("expr"))(**variables)
-        if isinstance(value, Undefined):
-            value._fail_with_undefined_error()
-        return value
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        with budget(limits):
+            value = expression(**variables)
+            if isinstance(value, Undefined):
+                value._fail_with_undefined_error()
+            return _as_data(value, limits)
+    except _ERRORS as exc:
         raise _error(exc, template) from exc
 
 
-def render_json(value: Any, variables: Mapping[str, Any]) -> Any:
-    """Render every string leaf of a JSON structure (keys stay literal).
+def _render_leaves(value: Any, variables: Mapping[str, Any], limits: TemplateLimits) -> Any:
+    if isinstance(value, str):
+        return render_value(value, variables, limits)
+    if isinstance(value, list):
+        return [_render_leaves(item, variables, limits) for item in value]
+    if isinstance(value, dict):
+        return {key: _render_leaves(item, variables, limits) for key, item in value.items()}
+    return value
+
+
+def render_json(
+    value: Any, variables: Mapping[str, Any], limits: TemplateLimits = DEFAULT_LIMITS
+) -> Any:
+    """Render every string leaf of a JSON structure (keys stay literal), within one budget.
 
     Raises:
-        PermanentError: as for :func:`render`.
+        PermanentError: as for :func:`render`; the whole result is held to ``max_data_size``.
     """
-    if isinstance(value, str):
-        return render_value(value, variables)
-    if isinstance(value, list):
-        return [render_json(item, variables) for item in value]
-    if isinstance(value, dict):
-        return {key: render_json(item, variables) for key, item in value.items()}
-    return value
+    with budget(limits):
+        result = _render_leaves(value, variables, limits)
+    try:
+        check_printable(limits, result, limits.max_data_size, "The rendered JSON")
+    except TemplateLimitError as exc:
+        raise _error(exc, str(value)) from exc
+    return result
 
 
 def _path(node: nodes.Node) -> list[str] | None:
@@ -140,20 +263,22 @@ def _path(node: nodes.Node) -> list[str] | None:
     return None
 
 
-def referenced_variables(template: str) -> list[str]:
+def referenced_variables(template: str, limits: TemplateLimits = DEFAULT_LIMITS) -> list[str]:
     """Dotted variable paths used by ``template``, e.g. ``["llm_1.output.text", "inputs.q"]``.
 
     Loop variables declared inside the template and Jinja globals are left out. Only the
     longest path of each chain is reported.
 
     Raises:
-        PermanentError: the template has a syntax error.
+        PermanentError: the template has a syntax error or is longer than ``limits`` allow.
     """
     if not is_template(template):
         return []
+    _check_source(template, limits)
     try:
-        ast = _environment().parse(template)
-    except TemplateSyntaxError as exc:
+        _environment(limits).check_tokens(template)
+        ast = _environment(limits).parse(template)
+    except (TemplateSyntaxError, TemplateLimitError, ValueError, RecursionError) as exc:
         raise _error(exc, template) from exc
     roots = find_undeclared_variables(ast) - _JINJA_GLOBALS
     found: dict[str, None] = {}
@@ -191,10 +316,12 @@ def short(value: Any, length: int = SUMMARY_LEN) -> str:
 
 
 @lru_cache(maxsize=1)
-def _summary_environment() -> SandboxedEnvironment:
+def _summary_environment() -> BoundedEnvironment:
     # Lenient: a summary renders whatever config the builder holds, half-edited or not.
-    env = _DataEnvironment(undefined=Undefined, autoescape=False)
-    env.filters["short"] = short
+    env = BoundedEnvironment(
+        DEFAULT_LIMITS, json_output=False, undefined=Undefined, autoescape=False
+    )
+    env.add_filter("short", short)
     return env
 
 
@@ -212,6 +339,7 @@ def render_summary(template: str, config: Mapping[str, Any]) -> str:
     if not template:
         return ""
     try:
-        return _compile_summary(template).render(**config)
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError):
+        with budget(DEFAULT_LIMITS):
+            return _compile_summary(template).render(**config)
+    except _ERRORS:
         return ""
