@@ -28,6 +28,7 @@ from agent_platform.engine.protocols import EventSink, RunEvent, StepStore
 from agent_platform.engine.registry import get_node_type
 from agent_platform.engine.scheduler import ScopeResult, ScopeRunner
 from agent_platform.engine.steps import RunState
+from agent_platform.engine.template_limits import DEFAULT_LIMITS, TemplateLimits
 from agent_platform.engine.topology import Topology
 from agent_platform.engine.validation import InvalidGraphError, validate_graph
 
@@ -43,6 +44,8 @@ class Runner:
         hooks: runner layers, called in order.
         time_limit_s: wall-clock limit per ``run`` call in seconds (``None``: no limit).
         token_batch_chars: streamed text is sent in events of about this many characters.
+        template_limits: what every template of the graph is held to, when it is validated
+            here and each time a step renders one.
 
     Raises:
         InvalidGraphError: the graph has problems (``validate_graph`` lists them).
@@ -58,9 +61,10 @@ class Runner:
         hooks: Sequence[RunnerHook] = (),
         time_limit_s: float | None = 300.0,
         token_batch_chars: int = 64,
+        template_limits: TemplateLimits = DEFAULT_LIMITS,
     ) -> None:
         raw = graph.model_dump() if isinstance(graph, GraphDocument) else dict(graph)
-        problems = validate_graph(raw)
+        problems = validate_graph(raw, template_limits=template_limits)
         if problems:
             raise InvalidGraphError(problems)
         self.graph = GraphDocument.model_validate(raw)
@@ -77,6 +81,7 @@ class Runner:
         self.hooks = list(hooks)
         self.time_limit_s = time_limit_s
         self.token_batch_chars = token_batch_chars
+        self.template_limits = template_limits
 
     async def run(
         self, inputs: Mapping[str, Any] | None = None, *, trigger_id: str | None = None
@@ -101,6 +106,7 @@ class Runner:
             hooks=self.hooks,
             inputs=inputs,
             token_batch_chars=self.token_batch_chars,
+            template_limits=self.template_limits,
         )
         for hook in self.hooks:
             await hook.before_run(inputs=inputs)

@@ -24,6 +24,7 @@ from agent_platform.engine.protocols import (
     StepRecord,
     StepStore,
 )
+from agent_platform.engine.template_limits import DEFAULT_LIMITS, TemplateLimits
 from agent_platform.engine.topology import Topology
 
 
@@ -71,6 +72,7 @@ class RunState:
     hooks: Sequence[RunnerHook]
     inputs: Mapping[str, Any]
     token_batch_chars: int = 64
+    template_limits: TemplateLimits = DEFAULT_LIMITS
     usage: Usage = field(default_factory=Usage)
     attempts: Counter[str] = field(default_factory=Counter)
 
@@ -231,6 +233,7 @@ async def _attempt(state: RunState, request: StepRequest, attempt: int) -> StepO
         on_token=batcher,
         run_body=request.run_body,
         substep=lambda name, fn: run_substep(state, info, name, fn),
+        template_limits=state.template_limits,
     )
     started = time.monotonic()
     result: NodeResult | None = None

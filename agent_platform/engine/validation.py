@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.nodes.base import NodeConfig
 from agent_platform.engine.registry import get_node_type
+from agent_platform.engine.template_limits import DEFAULT_LIMITS, TemplateLimits
 from agent_platform.engine.topology import Topology, declared_handles, find_cycles
 from agent_platform.engine.validation_refs import RUN_INPUTS, template_problems
 
@@ -198,8 +199,13 @@ def _structure_problems(graph: GraphDocument, topo: Topology) -> list[Problem]:
     return problems
 
 
-def validate_graph(doc: Any) -> list[Problem]:
-    """Every problem in ``doc`` (a graph document as saved by the canvas); empty if valid."""
+def validate_graph(doc: Any, *, template_limits: TemplateLimits = DEFAULT_LIMITS) -> list[Problem]:
+    """Every problem in ``doc`` (a graph document as saved by the canvas); empty if valid.
+
+    Args:
+        doc: the graph document.
+        template_limits: what its templates are held to; each is compiled within them.
+    """
     graph, problems = _parse_document(doc)
     if graph is None:
         return problems
@@ -209,6 +215,6 @@ def validate_graph(doc: Any) -> list[Problem]:
     topo = Topology(graph, declared_handles(graph, configs))
     problems += _edge_problems(graph, topo)
     problems += _structure_problems(graph, topo)
-    for node_id, code, message in template_problems(graph, topo):
+    for node_id, code, message in template_problems(graph, topo, template_limits):
         problems.append(Problem(node_id, None, code, message))
     return problems

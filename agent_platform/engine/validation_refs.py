@@ -8,7 +8,14 @@ from typing import Any
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.protocols import PermanentError
 from agent_platform.engine.registry import get_node_type
-from agent_platform.engine.templating import referenced_variables
+from agent_platform.engine.templating import (
+    DEFAULT_LIMITS,
+    TemplateLimitExceeded,
+    TemplateLimits,
+    check,
+    count_tokens,
+    referenced_variables,
+)
 from agent_platform.engine.topology import Topology
 
 RUN_INPUTS = "inputs"
@@ -56,13 +63,32 @@ def _reference_problem(
     return None
 
 
-def template_problems(graph: GraphDocument, topo: Topology) -> Iterator[tuple[str, str, str]]:
-    """``(node_id, code, message)`` for template syntax errors and bad references."""
+def template_problems(
+    graph: GraphDocument, topo: Topology, limits: TemplateLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[str, str, str]]:
+    """``(node_id, code, message)`` for template errors and bad references.
+
+    Every template is compiled as a worker would compile it: ``template_limit`` for one over
+    ``limits`` (a literal ``{{ 'x' * 10**10 }}``, or too long), ``template_syntax`` for the
+    rest. Once the graph's templates together pass ``max_graph_tokens`` the rest are not
+    compiled (one ``template_limit`` problem says so).
+    """
+    spent = 0
     for node in graph.nodes:
         ancestors: set[str] | None = None
         for template in node_templates(node.type, node.data):
             try:
-                paths = referenced_variables(template)
+                spent += count_tokens(template, limits)
+                if spent > limits.max_graph_tokens:
+                    total = f"{limits.max_graph_tokens:,}"
+                    message = f"the graph's templates have over {total} tokens of markup in all"
+                    yield node.id, "template_limit", f"'{node.id}': {message}, over the limit."
+                    return
+                check(template, limits)
+                paths = referenced_variables(template, limits)
+            except TemplateLimitExceeded as exc:
+                yield node.id, "template_limit", f"'{node.id}': {exc.message}"
+                continue
             except PermanentError as exc:
                 yield node.id, "template_syntax", f"'{node.id}': {exc.message}"
                 continue

@@ -12,6 +12,7 @@ from agent_platform.engine.memory import InMemoryStepStore
 from agent_platform.engine.nodes.base import Services
 from agent_platform.engine.protocols import HttpResponse
 from agent_platform.engine.runner import Runner
+from agent_platform.engine.templating import TemplateLimits
 from agent_platform.engine.validation import InvalidGraphError
 from tests.engine.fakes import FakeApprovals, FakeHttp, FakeLLM, FlakyHttp, SlowHttp, load_fixture
 
@@ -273,3 +274,28 @@ def test_approval_inside_loop_body_pauses_per_iteration():
     assert outcome.status == "succeeded"
     assert outcome.output == ["0:200", "1:200"]
     assert http.calls == 2  # one per item, none repeated by the resumes
+
+
+def _template_graph(template: str) -> dict:
+    return {
+        "nodes": [
+            {"id": "trigger_1", "type": "trigger", "data": {"kind": "api"}},
+            {"id": "tpl", "type": "template", "data": {"template": template}},
+            {"id": "output_1", "type": "output", "data": {"value": "{{ tpl.output }}"}},
+        ],
+        "edges": [
+            {"id": "e1", "source": "trigger_1", "target": "tpl"},
+            {"id": "e2", "source": "tpl", "target": "output_1"},
+        ],
+    }
+
+
+def test_template_limits_reach_the_steps():
+    limits = TemplateLimits(max_string_size=100)
+    graph = _template_graph("{{ inputs.s * inputs.n }}")
+    outcome = run(Runner(graph, template_limits=limits), {"s": "ab", "n": 60})
+    assert outcome.status == "failed" and outcome.failed_step_key == "tpl"
+    assert "over the limit of 100" in outcome.error
+    assert run(Runner(graph), {"s": "ab", "n": 60}).output == "ab" * 60
+    with pytest.raises(InvalidGraphError, match="limit"):
+        Runner(_template_graph("{{ 'x' * 101 }}"), template_limits=limits)

@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from agent_platform.engine.graph import GraphDocument
+from agent_platform.engine.templating import TemplateLimits
 from agent_platform.engine.topology import Topology
 from agent_platform.engine.validation import input_problem, validate_graph
 from tests.engine.fakes import load_fixture
@@ -160,3 +161,40 @@ def test_input_problem_is_the_rule_the_builder_asks():
     assert input_problem(topo, "trigger_1") == "trigger_has_input"
     assert input_problem(topo, "output_1") is None  # outputs are multi_input
     assert input_problem(topo, "high") is None and input_problem(topo, "ghost") is None
+
+
+def test_validation_lists_a_limit_problem():
+    doc = {
+        "nodes": [
+            {"id": "t", "type": "trigger", "data": {"kind": "api"}},
+            {"id": "tpl", "type": "template", "data": {"template": "{{ 'x' * 10**10 }}"}},
+            {"id": "out", "type": "output", "data": {"value": "{{ tpl.output }}"}},
+        ],
+        "edges": [
+            {"id": "e1", "source": "t", "target": "tpl"},
+            {"id": "e2", "source": "tpl", "target": "out"},
+        ],
+    }
+    problems = validate_graph(doc)
+    assert [(p.node_id, p.code) for p in problems] == [("tpl", "template_limit")]
+    assert "over the limit" in problems[0].message
+    doc["nodes"][1]["data"]["template"] = "{{ 'x' * 10 }}"
+    assert validate_graph(doc) == []
+    doc["nodes"][1]["data"]["template"] = "{{ 'x' * 100 }}"
+    assert validate_graph(doc, template_limits=TemplateLimits(max_string_size=50))[0].code == (
+        "template_limit"
+    )
+
+
+def test_graph_template_total_is_bounded():
+    doc = {
+        "nodes": [{"id": "t", "type": "trigger", "data": {"kind": "api"}}]
+        + [
+            {"id": f"tpl{i}", "type": "template", "data": {"template": "{{ a }}{{ b }}"}}
+            for i in range(5)
+        ],
+        "edges": [],
+    }
+    limits = TemplateLimits(max_graph_tokens=20)
+    found = [p for p in validate_graph(doc, template_limits=limits) if p.code == "template_limit"]
+    assert len(found) == 1 and "in all" in found[0].message

@@ -28,6 +28,7 @@ from agent_platform.engine.protocols import (
     SubAgentRunner,
     TokenCallback,
 )
+from agent_platform.engine.template_limits import DEFAULT_LIMITS, TemplateLimits
 
 NodeCategory = Literal["trigger", "ai", "logic", "data", "integration", "human", "output"]
 #: Inspector controls a node may ask for by field name (see ``Node.field_widgets``).
@@ -114,6 +115,7 @@ class NodeContext(Generic[ConfigT]):
             iteration's output.
         substep: records a sub-operation (an agent's tool call) as its own replayable step
             keyed ``"<step_key>/<name>"``; a completed one is returned without re-running.
+        template_limits: what the templates this step renders are held to.
     """
 
     node_id: str
@@ -127,18 +129,19 @@ class NodeContext(Generic[ConfigT]):
     on_token: TokenCallback | None = None
     run_body: Callable[[int, Any], Awaitable[Any]] | None = None
     substep: Callable[[str, SubstepFn], Awaitable[NodeResult]] | None = None
+    template_limits: TemplateLimits = DEFAULT_LIMITS
 
     def render(self, template: str) -> str:
         """Render a text template against this step's variables."""
-        return templating.render(template, self.variables)
+        return templating.render(template, self.variables, self.template_limits)
 
     def render_value(self, template: Any) -> Any:
         """Render keeping native types for single-expression templates."""
-        return templating.render_value(template, self.variables)
+        return templating.render_value(template, self.variables, self.template_limits)
 
     def render_json(self, value: Any) -> Any:
         """Render every string leaf of a JSON structure."""
-        return templating.render_json(value, self.variables)
+        return templating.render_json(value, self.variables, self.template_limits)
 
     def _require(self, name: str, what: str) -> Any:
         service = getattr(self.services, name)
