@@ -97,7 +97,8 @@ def test_output_work_and_time_are_bounded():
     with pytest.raises(TemplateLimitExceeded, match="time limit"):
         render(
             "{% for a in range(inputs.n) %}{% for b in range(inputs.n) %}"
-            "{% for c in range(inputs.n) %}{% endfor %}{% endfor %}{% endfor %}",
+            "{% for c in range(inputs.n) %}{% for d in range(inputs.n) %}"
+            "{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
             v,
             SMALL,
         )
