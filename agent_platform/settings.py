@@ -60,6 +60,28 @@ class RuntimeSettings(BaseModel):
     anthropic_base_url: str | None = None
 
 
+class TemplateSettings(BaseModel):
+    """Bounds on every template, where it is validated (the app) and where it renders (workers).
+
+    The fields are the engine's ``TemplateLimits`` (which reads no settings);
+    ``services.template_limits`` turns this group into one. Sizes are characters (strings),
+    items (lists, dicts, ranges) or bits (integers); times are seconds per compile and per
+    render.
+    """
+
+    max_template_size: int = 100_000
+    max_template_tokens: int = 20_000
+    max_graph_tokens: int = 100_000
+    max_output_size: int = 1_000_000
+    max_data_size: int = 10_000_000
+    max_string_size: int = 1_000_000
+    max_items: int = 100_000
+    max_int_bits: int = 4096
+    max_depth: int = 100
+    max_work: int = 50_000_000
+    time_limit_s: float = 2.0
+
+
 class StorageSettings(BaseModel):
     """Where uploaded files are kept, readable by every app and worker process.
 
@@ -97,6 +119,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    templates: TemplateSettings = Field(default_factory=TemplateSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -22,6 +22,7 @@ from agent_platform.services.agents import triggers
 from agent_platform.services.agents.queries import get_agent, load_agent
 from agent_platform.services.errors import Conflict, InvalidInput
 from agent_platform.services.permissions import Permission, Principal
+from agent_platform.services.template_limits import template_limits
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
@@ -133,7 +134,8 @@ def graph_problems(session: Session, *, org_id: uuid.UUID, definition: Any) -> l
     Returns:
         ``[{"node_id", "edge_id", "code", "message", "field"}, ...]``; empty when runnable.
     """
-    problems = [dataclasses.asdict(p) for p in validate_graph(definition)]
+    limits = template_limits()
+    problems = [dataclasses.asdict(p) for p in validate_graph(definition, template_limits=limits)]
     nodes = definition.get("nodes", []) if isinstance(definition, dict) else []
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, dict) or node.get("type") != "sub_agent":

@@ -41,6 +41,7 @@ from agent_platform.services.runtime.events import PgRedisEventSink
 from agent_platform.services.runtime.retriever import PgRetriever
 from agent_platform.services.runtime.secrets import CredentialResolver
 from agent_platform.services.runtime.step_store import PgStepStore
+from agent_platform.services.template_limits import template_limits
 from agent_platform.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ async def _run_engine(claim: Claim, depth: int) -> RunOutcome:
             step_store=PgStepStore(claim.run_id, claim.org_id),
             events=PgRedisEventSink(claim.run_id, claim.org_id),
             time_limit_s=runtime.run_time_limit_s,
+            template_limits=template_limits(),
         )
         return await runner.run(claim.inputs)
     except InvalidGraphError as exc:
