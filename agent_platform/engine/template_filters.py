@@ -212,7 +212,10 @@ def bound_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _counted(items: Iterator[Any], limits: TemplateLimits, name: str) -> Iterator[Any]:
+    # One tick per item, so a slow lazy filter (|unique of keys sharing a hash) meets the
+    # time limit however it is consumed.
     for count, item in enumerate(items, 1):
+        tick()
         if count > limits.max_items:
             raise too_big(
                 f"The items |{name} yields", count, limits.max_items, "items", at_least=True

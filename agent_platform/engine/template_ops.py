@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from typing import Any
@@ -40,6 +41,8 @@ _SEQUENCE = (str, bytes, bytearray, list, tuple)
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+# Distinct keys one dict may get that share a hash value (each insert then probes them all).
+MAX_SHARED_HASH = 256
 
 
 def _length_limit(limits: TemplateLimits, value: Any) -> tuple[int, str]:
@@ -142,6 +145,47 @@ def replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
         return len(text)
 
 
+def _distinct(keys: list[Any]) -> int:
+    try:
+        ordered = sorted(keys)
+    except TypeError:
+        return len(keys)  # not comparable: assume the worst
+    return 1 + sum(1 for a, b in zip(ordered, ordered[1:], strict=False) if a != b)
+
+
+def check_keys(keys: Iterable[Any]) -> list[Any]:
+    """The keys as a list, refused when many distinct ones share one hash value.
+
+    Numbers (unlike text, whose hashes are salted per process) can be chosen to share a hash:
+    ``i * (2**61 - 1)`` all hash to 0, so building a dict of 100,000 of them probes about 5
+    billion slots inside one C call that no time limit can interrupt.
+
+    Raises:
+        TemplateLimitError: more than ``MAX_SHARED_HASH`` distinct keys share a hash.
+    """
+    keys = list(keys)
+    hashes = Counter(hash(k) for k in keys if not isinstance(k, str | bytes))
+    if not hashes:
+        return keys
+    shared, count = hashes.most_common(1)[0]
+    if count > MAX_SHARED_HASH:
+        same = [k for k in keys if not isinstance(k, str | bytes) and hash(k) == shared]
+        distinct = _distinct(same)
+        if distinct > MAX_SHARED_HASH:
+            raise too_big("Keys sharing one hash value", distinct, MAX_SHARED_HASH, "keys")
+    return keys
+
+
+def _dict_args(limits: TemplateLimits, source: Any) -> Any:
+    # The items ``dict(source)`` or ``d.update(source)`` would insert, checked for flooding.
+    if isinstance(source, Mapping):
+        check_keys(source.keys())
+        return source
+    pairs = take(source, limits.max_items, "The items given to a dict")
+    check_keys(p[0] for p in pairs if isinstance(p, list | tuple) and len(p) == 2)
+    return pairs
+
+
 def _arg(
     args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str, default: Any
 ) -> Any:
@@ -189,11 +233,20 @@ def check_call(
             size = _text_method_size(owner, name, args, kwargs)
         if size > limit:
             raise too_big(f"The result of {name}()", size, limit)
+    elif name == "fromkeys" and args and _is_dict(owner):
+        keys = take(args[0], limits.max_items, "The keys given to fromkeys()")
+        args = (check_keys(keys), *args[1:])
+    elif name == "update" and args and isinstance(owner, dict):
+        args = (_dict_args(limits, args[0]), *args[1:])
     elif isinstance(owner, int) and name == "to_bytes":
         length = _arg(args, kwargs, 0, "length", 1)
         if isinstance(length, int) and length > limit:
             raise too_big("The result of to_bytes()", length, limit, "bytes")
     return args, kwargs
+
+
+def _is_dict(owner: Any) -> bool:
+    return isinstance(owner, dict) or (isinstance(owner, type) and issubclass(owner, dict))
 
 
 def after_call(limits: TemplateLimits, func: Any, result: Any) -> Any:
@@ -249,7 +302,7 @@ class BoundedEscapeFormatter(_BoundedFormatting, SandboxedEscapeFormatter):
 
 
 def bounded_globals(limits: TemplateLimits) -> dict[str, Callable[..., Any]]:
-    """``range`` and ``lipsum`` that refuse sizes over the limits."""
+    """``range``, ``lipsum`` and ``dict`` that refuse sizes (and hash floods) over the limits."""
 
     def bounded_range(*args: int) -> range:
         numbers = range(*args)
@@ -268,4 +321,9 @@ def bounded_globals(limits: TemplateLimits) -> dict[str, Callable[..., Any]]:
             raise too_big("The lorem ipsum", size, limits.max_string_size)
         return checked(limits, generate_lorem_ipsum(n, html, min, max))
 
-    return {"range": bounded_range, "lipsum": bounded_lipsum}
+    def bounded_dict(*args: Any, **kwargs: Any) -> dict[Any, Any]:
+        if args:
+            args = (_dict_args(limits, args[0]), *args[1:])
+        return checked(limits, dict(*args, **kwargs))
+
+    return {"range": bounded_range, "lipsum": bounded_lipsum, "dict": bounded_dict}

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from agent_platform.engine.protocols import PermanentError
 from agent_platform.engine.templating import (
     TemplateLimitExceeded,
     TemplateLimits,
@@ -155,3 +156,30 @@ def test_normal_templates_still_work():
         assert render(template, v) == expected, template
     assert render_value("{{ inputs.items|map(attribute='n') }}", v) == ["a", "b"]
     assert render_value("{{ inputs.x ** 2 }}", v) == 9
+
+
+def test_keys_sharing_a_hash_cannot_flood_a_dict():
+    # i * (2**61 - 1) all hash to 0: a dict of 100,000 of them would take minutes to build.
+    v = {"inputs": {"m": 2**61 - 1}}
+    for template in [
+        "{{ {}.fromkeys(range(0, inputs.m * 100000, inputs.m))|length }}",
+        "{{ dict(range(0, inputs.m * 10000, inputs.m)|batch(2)|list)|length }}",
+        "{% set d = {} %}{{ d.update(range(0, inputs.m * 10000, inputs.m)|batch(2)|list) }}",
+    ]:
+        with pytest.raises(TemplateLimitExceeded, match="sharing one hash"):
+            render(template, v)
+    started = time.monotonic()
+    with pytest.raises(TemplateLimitExceeded, match="time limit"):
+        template = "{{ range(0, inputs.m * 100000, inputs.m)|unique|list|length }}"
+        render(template, v, TemplateLimits(time_limit_s=0.3))
+    assert time.monotonic() - started < 1.5
+    assert render("{{ {}.fromkeys([1, 1.0, True, 2])|length }} {{ dict([[1, 2]]) }}", v) == (
+        '2 {"1": 2}'
+    )
+
+
+def test_there_is_no_shift_operator():
+    with pytest.raises(PermanentError, match="syntax"):
+        check("{{ 1 << 10**9 }}")
+    with pytest.raises(PermanentError, match="unsafe"):
+        render("{{ (1).__lshift__(10**9) }}", {})
