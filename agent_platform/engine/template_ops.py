@@ -326,4 +326,9 @@ def bounded_globals(limits: TemplateLimits) -> dict[str, Callable[..., Any]]:
             args = (_dict_args(limits, args[0]), *args[1:])
         return checked(limits, dict(*args, **kwargs))
 
+    def bounded_fromkeys(iterable: Iterable[Any], value: Any = None) -> dict[Any, Any]:
+        keys = take(iterable, limits.max_items, "The keys given to fromkeys()")
+        return checked(limits, dict.fromkeys(check_keys(keys), value))
+
+    bounded_dict.fromkeys = bounded_fromkeys  # type: ignore[attr-defined]  # as on ``dict``
     return {"range": bounded_range, "lipsum": bounded_lipsum, "dict": bounded_dict}
