@@ -44,7 +44,7 @@ _PRINTING = frozenset(
         "truncate", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr",
     }
 )  # fmt: skip
-_LINKISH = re.compile(r"\S*[.:@]\S*")
+_WORD = re.compile(r"\S+")
 
 
 def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: Any) -> Any:
@@ -88,10 +88,14 @@ def _wordwrap(limits: TemplateLimits, value: Any, args: tuple, kwargs: dict) -> 
 
 
 def _urlize(limits: TemplateLimits, value: Any, args: tuple, kwargs: dict) -> int:
+    # Each link is one word with a dot, colon or at sign; ``target`` and ``rel`` repeat in it.
     text = str(value)
-    extra = sum(len(str(kwargs.get(k) or "")) for k in ("target", "rel"))
-    links = sum(1 for _ in _LINKISH.finditer(text))
-    return 3 * len(text) + links * (64 + extra)
+    extra = sum(
+        len(str(_arg(args, kwargs, i, k, None) or "")) for i, k in ((2, "target"), (3, "rel"))
+    )
+    words = sum(1 for _ in _WORD.finditer(text))
+    links = min(words, sum(text.count(c) for c in ".:@"))
+    return len(text) + links * (64 + extra)
 
 
 def _tojson(limits: TemplateLimits, value: Any, args: tuple, kwargs: dict) -> int:

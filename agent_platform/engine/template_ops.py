@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
@@ -37,8 +37,6 @@ BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 _TEXT = (str, bytes, bytearray)
 _SEQUENCE = (str, bytes, bytearray, list, tuple)
-# One conversion of ``'...' % args``: the width and precision groups may be ``*`` or digits.
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
 # Distinct keys one dict may get that share a hash value (each insert then probes them all).
@@ -81,6 +79,41 @@ def _check_add(limits: TemplateLimits, left: Any, right: Any) -> None:
         _check_length(limits, left, len(left) + len(right), "Adding with +")
 
 
+def _number(text: str, pos: int) -> tuple[str, int]:
+    # A width or precision of ``%``: ``*`` or ASCII digits (an empty string if neither).
+    if text.startswith("*", pos):
+        return "*", pos + 1
+    end = pos
+    while end < len(text) and "0" <= text[end] <= "9":
+        end += 1
+    return text[pos:end], end
+
+
+def percent_fields(text: str) -> Iterator[str]:
+    """The widths and precisions of ``text``'s ``%`` conversions, parsed as Python does.
+
+    One pass: a mapping key ``%(name)`` is skipped to its matching parenthesis, so a text full
+    of unclosed keys costs no more than one scan.
+    """
+    pos = 0
+    while (pos := text.find("%", pos)) != -1:
+        pos += 1
+        if text.startswith("(", pos):
+            depth, pos = 1, pos + 1
+            while pos < len(text) and depth:
+                depth += (text[pos] == "(") - (text[pos] == ")")
+                pos += 1
+        while pos < len(text) and text[pos] in "-#0 +":
+            pos += 1
+        width, pos = _number(text, pos)
+        precision = ""
+        if text.startswith(".", pos):
+            precision, pos = _number(text, pos + 1)
+        yield width
+        yield precision
+        pos += 1  # the conversion character (``%`` of ``%%`` included)
+
+
 def check_percent(limits: TemplateLimits, text: Any, args: Any) -> None:
     """Refuse ``text % args`` when widths, precisions or arguments make it too long.
 
@@ -89,13 +122,12 @@ def check_percent(limits: TemplateLimits, text: Any, args: Any) -> None:
     """
     limit = limits.max_string_size
     size, stars = len(text), False
-    pattern = _PERCENT_SPEC if isinstance(text, str) else re.compile(_PERCENT_SPEC.pattern.encode())
-    for match in pattern.finditer(text):
-        for group in match.groups():
-            if group in ("*", b"*"):
-                stars = True
-            elif group:
-                size += int(group) if len(group) <= 12 else 10**12
+    chars = text if isinstance(text, str) else bytes(text).decode("latin-1")
+    for field in percent_fields(chars):
+        if field == "*":
+            stars = True
+        elif field:
+            size += int(field) if len(field) <= 12 else 10**12
     values = args if isinstance(args, tuple) else (args,)
     if stars:
         size += sum(abs(v) for v in values if isinstance(v, int))

@@ -35,6 +35,7 @@ SMALL = TemplateLimits(
         "{{ 10**10 * 'x' }}",
         "{{ [1, 2] * 10**10 }}",
         "{{ '%999999999s' % 'x' }}",
+        "{{ '%(a%)999999999s' % {'a%': 1} }}",
         "{{ '{:>999999999}'.format('x') }}",
         "{{ '{0:{1}}'.format('x', 999999999) }}",
         "{{ '{}'.format_map({}) ~ '{x:>999999999}'.format_map({'x': 1}) }}",
@@ -183,3 +184,14 @@ def test_there_is_no_shift_operator():
         check("{{ 1 << 10**9 }}")
     with pytest.raises(PermanentError, match="unsafe"):
         render("{{ (1).__lshift__(10**9) }}", {})
+
+
+def test_filter_estimates_stay_linear():
+    # A long word with no link in it: urlize's estimate must not scan it quadratically.
+    started = time.monotonic()
+    assert render("{{ s|urlize|length }}", {"s": "x" * 900_000}) == "900000"
+    with pytest.raises(TemplateLimitExceeded, match="urlize"):
+        render("{{ s|urlize(none, false, t) }}", {"s": "a.co " * 100, "t": "y" * 100_000})
+    with pytest.raises(PermanentError, match="incomplete format key"):
+        render("{{ (s * 400000) % {} }}", {"s": "%("})  # unclosed keys: one linear scan
+    assert time.monotonic() - started < 1.5
