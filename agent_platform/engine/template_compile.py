@@ -50,18 +50,25 @@ def _measured_concat(node: nodes.Concat, env: Environment) -> nodes.Filter:
     return concat.set_environment(env)
 
 
-def _rewrite_children(node: nodes.Node, env: Environment) -> None:
-    """Loops iterate through the loop filter; ``~`` becomes the measured concat filter."""
-    if isinstance(node, nodes.For):
-        _bounded_loop(node, env)
-    for field, child in node.iter_fields():
-        if isinstance(child, nodes.Concat):
-            setattr(node, field, _measured_concat(child, env))
-        elif isinstance(child, list) and any(isinstance(c, nodes.Concat) for c in child):
-            replaced = [
-                _measured_concat(c, env) if isinstance(c, nodes.Concat) else c for c in child
-            ]
-            setattr(node, field, replaced)
+def _rewrite(tree: nodes.Template, env: Environment) -> None:
+    """Loops iterate through the loop filter; ``~`` becomes the measured concat filter.
+
+    Iterative, so no tree is too deep for it; every node is visited once.
+    """
+    stack: list[nodes.Node] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.For):
+            _bounded_loop(node, env)
+        for field, child in node.iter_fields():
+            if isinstance(child, nodes.Concat):
+                setattr(node, field, _measured_concat(child, env))
+            elif isinstance(child, list) and any(isinstance(c, nodes.Concat) for c in child):
+                replaced = [
+                    _measured_concat(c, env) if isinstance(c, nodes.Concat) else c for c in child
+                ]
+                setattr(node, field, replaced)
+        stack.extend(node.iter_child_nodes())
 
 
 class _Folder:
@@ -81,13 +88,14 @@ class _Folder:
         return _UNKNOWN if node.name in self._shadowed else self.env.globals[node.name]
 
     def value(self, node: nodes.Node) -> Any:
-        """``node``'s value if it is a literal expression, else ``_UNKNOWN`` (its parts are
-        checked either way); loops and ``~`` below it are rewritten on the way."""
+        """``node``'s value if it is a literal expression, else ``_UNKNOWN``.
+
+        Its parts are checked either way.
+        """
         if isinstance(node, nodes.Const):
             return node.value
         if isinstance(node, nodes.Name):
             return self._global(node)
-        _rewrite_children(node, self.env)
         handler = _HANDLERS.get(type(node))
         if handler is not None:
             return handler(self, node)
@@ -194,6 +202,7 @@ def prepare(tree: nodes.Template, env: Environment) -> nodes.Template:
         TemplateLimitError: a literal sub-expression is over the limits, or the template
             nests too deeply to compile.
     """
+    _rewrite(tree, env)
     try:
         _Folder(env, tree).value(tree)
     except RecursionError:

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from agent_platform.engine.protocols import PermanentError
+from agent_platform.engine.template_sandbox import BoundedEnvironment
 from agent_platform.engine.templating import (
     TemplateLimitExceeded,
     TemplateLimits,
@@ -195,3 +196,22 @@ def test_filter_estimates_stay_linear():
     with pytest.raises(PermanentError, match="incomplete format key"):
         render("{{ (s * 400000) % {} }}", {"s": "%("})  # unclosed keys: one linear scan
     assert time.monotonic() - started < 1.5
+
+
+def test_every_concat_and_loop_is_rewritten():
+    source = (
+        "{{ a ~ b }}{{ {'k': a ~ b} }}{{ f(x=a ~ b) }}{{ [a ~ b] }}{{ (a ~ b)|upper }}"
+        "{% macro m(p=a ~ b) %}{{ p ~ 1 }}{% endmacro %}{% set s = a ~ b %}"
+        "{% for i in x ~ y if i ~ 1 %}{% for j in i %}{{ j ~ i }}{% endfor %}{% endfor %}"
+        "{% if a ~ b %}{% filter upper %}{{ 1 ~ 2 }}{% endfilter %}{% endif %}"
+        "{{ a if b ~ c else d ~ e }}{{ g[a ~ b] }}{{ (a ~ b) is string }}"
+    )
+    code = BoundedEnvironment().compile(source, raw=True)
+    assert "str_join((" not in code and "markup_join((" not in code
+    assert "environment.filters['__bounded_loop']" in code
+    loops = [
+        line
+        for line in code.splitlines()
+        if line.strip().startswith("for l_") and "in fiter" not in line
+    ]
+    assert len(loops) == 2 and all("(context, " in line for line in loops), loops
