@@ -22,7 +22,7 @@ from agent_platform.models.orgs import Membership, Organization, Role
 from agent_platform.services import audit
 from agent_platform.services.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
 from agent_platform.services.mail import queue_email
-from agent_platform.services.permissions import Principal
+from agent_platform.services.permissions import Principal, scopes_for_role
 from agent_platform.services.tokens import (
     hash_password,
     new_token,
@@ -260,6 +260,10 @@ def switch_org(session: Session, *, token: str, org_id: uuid.UUID) -> Identity:
 def resolve_api_key(session: Session, *, key: str, ip: str = "") -> Principal:
     """Verify an API key and build its principal (scopes only, no role).
 
+    The key's scopes are cut down to those its creator's current role in the key's
+    organization grants: a demoted creator's keys lose what the creator lost, and the keys of
+    a creator who left hold no scope at all.
+
     Raises:
         Unauthenticated: unknown, revoked or expired key.
     """
@@ -269,13 +273,19 @@ def resolve_api_key(session: Session, *, key: str, ip: str = "") -> Principal:
         raise Unauthenticated("This API key is not valid.")
     row.last_used_at = now
     session.add(row)
+    creator = session.exec(
+        select(Membership).where(
+            Membership.org_id == row.org_id, Membership.user_id == row.created_by
+        )
+    ).first()
+    within = scopes_for_role(Role(creator.role) if creator else None)
     return Principal(
         user_id=None,
         org_id=row.org_id,
         role=None,
         email=f"key:{row.prefix}",
         api_key_id=row.id,
-        scopes=frozenset(Scope(s) for s in row.scopes),
+        scopes=frozenset(Scope(s) for s in row.scopes) & within,
         ip=ip,
     )
 
