@@ -18,6 +18,7 @@ from agent_platform.api.v1 import openai_compat as openai_routes
 from agent_platform.api.v1 import reference as reference_routes
 from agent_platform.api.v1 import webhooks as webhook_routes
 from agent_platform.api.v1 import widget as widget_routes
+from agent_platform.api.v1 import widget_settings as widget_settings_routes
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
@@ -86,4 +87,5 @@ def create_api() -> FastAPI:
     api.include_router(openai_routes.router)  # delivery
     api.include_router(reference_routes.router)  # delivery
     api.include_router(widget_routes.router)  # delivery
+    api.include_router(widget_settings_routes.router)  # delivery
     return api
