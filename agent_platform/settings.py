@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def allowed_origins(self) -> list[str]:
+        """Origins besides the page's own that may use the backend (default: ``base_url``)."""
+        return self.cors_allowed_origins or [self.base_url]
+
+    @property
     def public_api_url(self) -> str:
         """Where browsers reach the backend (REST API, websocket)."""
         return self.api_url or self.base_url

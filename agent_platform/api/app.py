@@ -15,6 +15,7 @@ from agent_platform.api.v1 import executions as execution_routes
 from agent_platform.api.v1 import knowledge as knowledge_routes
 from agent_platform.api.v1 import node_types as node_type_routes
 from agent_platform.api.v1 import openai_compat as openai_routes
+from agent_platform.api.v1 import origin as origin_routes
 from agent_platform.api.v1 import reference as reference_routes
 from agent_platform.api.v1 import webhooks as webhook_routes
 from agent_platform.api.v1 import widget as widget_routes
@@ -25,6 +26,8 @@ from agent_platform.api.v1 import widget_settings as widget_settings_routes
 PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/openapi.json"),
+    # Whether the websocket would accept a page's origin (api/v1/origin.py): says only yes/no.
+    ("GET", "/api/v1/origin"),
     ("GET", "/api/v1/auth/web/session"),
     ("GET", "/api/v1/auth/web/logout"),
     ("POST", "/api/v1/auth/signup"),
@@ -73,6 +76,7 @@ def create_api() -> FastAPI:
     )
     errors.install(api)
     api.include_router(health)
+    api.include_router(origin_routes.router)
     api.include_router(web_session.router)
     for module in ROUTERS:
         api.include_router(module.router)
