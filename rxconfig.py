@@ -17,6 +17,7 @@ config = rx.Config(
     state_manager_mode="redis" if _settings.redis_url else "memory",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    cors_allowed_origins=_settings.cors_allowed_origins or [_settings.base_url],
+    # HTTP CORS; the websocket also accepts the page's own origin (agent_platform.api.origins).
+    cors_allowed_origins=_settings.allowed_origins,
     disable_plugins=[SitemapPlugin],
 )

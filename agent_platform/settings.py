@@ -36,7 +36,11 @@ class SecuritySettings(BaseModel):
     session_days: int = 14
     session_cookie: str = "ap_session"
     cookie_secure: bool = False
+    # Failed log-ins allowed per 15 minutes (services.accounts.login_throttle): for one account
+    # from one address, for one account from anywhere, and from one address over all accounts.
     login_attempts_per_15_min: int = 10
+    login_attempts_per_account_15_min: int = 50
+    login_attempts_per_address_15_min: int = 100
     password_reset_minutes: int = 60
     invitation_days: int = 7
     # Credential vault keys, "1:<base64 secret>,2:<base64 secret>"; the highest version encrypts.
@@ -126,6 +130,11 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins besides the page's own that may use the backend (default: ``base_url``)."""
+        return self.cors_allowed_origins or [self.base_url]
 
     @property
     def public_api_url(self) -> str:
