@@ -25,7 +25,7 @@ from agent_platform.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/agents/{agent_id}/widget", tags=["widget settings"])
 Auth = Depends(deps.principal)
-Db = Depends(deps.db_session)
+Db = deps.Db
 
 
 class ThemeIn(Body):
@@ -96,7 +96,6 @@ def get_widget(
 ) -> WidgetOut:
     """The agent's widget settings and embed snippet (created with defaults on first read)."""
     widget = widgets.get_widget(session, principal=principal, agent_id=agent_id)
-    session.commit()
     return _out(widget)
 
 
@@ -120,7 +119,6 @@ def put_widget(
         enabled=body.enabled,
         history_window=body.history_window,
     )
-    session.commit()
     return _out(widget)
 
 
@@ -130,5 +128,4 @@ def rotate_key(
 ) -> WidgetOut:
     """New publishable key and signing secret: the old snippet, user tokens and sessions stop."""
     widget = widgets.rotate_keys(session, principal=principal, agent_id=agent_id)
-    session.commit()
     return _out(widget)
