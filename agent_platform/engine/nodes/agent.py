@@ -144,8 +144,8 @@ class AgentNode(Node[AgentConfig]):
         if ctx.substep is None:
             raise PermanentError("The agent node needs step recording")
         config = ctx.config
-        messages = [ChatMessage("system", ctx.render(config.system_prompt))]
-        messages.append(ChatMessage("user", ctx.render(config.prompt)))
+        messages = [ctx.render_message("system", config.system_prompt)]
+        messages.append(ctx.render_message("user", config.prompt))
         tools, calls_made = tool_specs(config, ctx), []
         usage = NodeResult()
         for turn_index in range(config.max_iterations + 1):

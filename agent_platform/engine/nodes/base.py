@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent_platform.engine import templating
 from agent_platform.engine.protocols import (
     ApprovalGate,
+    ChatMessage,
     CodeExecutor,
     HttpClient,
     LLMClient,
@@ -131,6 +132,11 @@ class NodeContext(Generic[ConfigT]):
     def render(self, template: str) -> str:
         """Render a text template against this step's variables."""
         return templating.render(template, self.variables)
+
+    def render_message(self, role: Literal["system", "user"], template: str) -> ChatMessage:
+        """A chat message rendered from ``template``, with its substituted values marked."""
+        segments = tuple(templating.render_segments(template, self.variables))
+        return ChatMessage(role, "".join(s.text for s in segments), segments=segments)
 
     def render_value(self, template: Any) -> Any:
         """Render keeping native types for single-expression templates."""

@@ -15,7 +15,7 @@ from agent_platform.engine.nodes.base import (
     NodeContext,
     NodeResult,
 )
-from agent_platform.engine.protocols import ChatMessage, LLMRequest, PermanentError
+from agent_platform.engine.protocols import LLMRequest, PermanentError
 
 MODEL_PATTERN = r"^[a-z0-9_-]+:\S+$"
 
@@ -78,8 +78,8 @@ class LLMNode(Node[LLMConfig]):
         config = ctx.config
         messages = []
         if config.system_prompt:
-            messages.append(ChatMessage(role="system", content=ctx.render(config.system_prompt)))
-        messages.append(ChatMessage(role="user", content=ctx.render(config.prompt)))
+            messages.append(ctx.render_message("system", config.system_prompt))
+        messages.append(ctx.render_message("user", config.prompt))
         request = LLMRequest(
             model=config.model,
             messages=tuple(messages),
