@@ -2,9 +2,14 @@
 
 Re-exported by ``engine.protocols`` with the other ports; nodes import from either.
 
-A message rendered from a template carries its ``segments``: the template's own text and the
-values substituted into it, in order. Providers send ``content``; the offline provider quotes
-the substituted content, never the template's instructions.
+Two conventions run through it:
+
+* ``DEFAULT_MODEL`` (``"default"``) is a model reference meaning "the organization's
+  default model". It is what new ``llm``, ``agent`` and ``classifier`` nodes hold; the client
+  resolves it per call, and the reply's ``model`` names the model that really answered.
+* A message rendered from a template carries its ``segments``: the template's own text and
+  the values substituted into it, in order. Providers send ``content``; the offline provider
+  quotes the substituted content, never the template's instructions.
 """
 
 from __future__ import annotations
@@ -12,6 +17,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
+
+DEFAULT_MODEL = "default"
+"""The organization's default model: the first configured provider's, else offline."""
+OFFLINE_MODEL = "offline:extractive"
+"""The offline provider's model, used when the organization configured no provider."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,8 @@ class LLMRequest:
 
     Attributes:
         model: a model reference ``"<provider>:<model>"`` such as ``"openai:gpt-4o-mini"``,
-            ``"anthropic:claude-sonnet-4-5"``, ``"compat:llama3"`` or ``"offline:extractive"``.
+            ``"anthropic:claude-sonnet-4-5"``, ``"compat:llama3"`` or ``"offline:extractive"``,
+            or ``DEFAULT_MODEL`` for the organization's default.
         response_schema: when set, the reply must be a JSON document matching this JSON schema.
         credential_id: the vault credential holding the provider key (``None``: the org default).
     """
@@ -94,7 +105,8 @@ class LLMResponse:
     """A completed reply. Token counts are as reported by the provider (offline: estimated).
 
     Attributes:
-        model: the model that answered, labelled truthfully (``"offline:extractive"`` offline).
+        model: the model that answered, labelled truthfully (``"offline:extractive"`` offline;
+            never ``DEFAULT_MODEL``).
         cost_usd: the cost computed from the editable price table (0 when unpriced).
     """
 
@@ -121,7 +133,7 @@ class Category:
 
 @dataclass(frozen=True)
 class Classification:
-    """The classifier's choice: the index into the categories given, and the usage."""
+    """The classifier's choice: the index into the categories given, the model and the usage."""
 
     index: int
     model: str
@@ -134,6 +146,10 @@ class Classification:
 @runtime_checkable
 class LLMClient(Protocol):
     """One interface over OpenAI, Anthropic, OpenAI-compatible servers and the offline provider.
+
+    ``DEFAULT_MODEL`` in a request (or in ``classify``) is resolved by the client: to the
+    default model of the organization's first configured provider (of the request's
+    credential when one is given), or ``OFFLINE_MODEL`` when none is configured.
 
     Errors: raises ``TransientError`` after retries on 429/5xx/timeouts are exhausted, and
     ``PermanentError`` for anything retrying cannot fix (bad key, unknown model, bad request).

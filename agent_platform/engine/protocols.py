@@ -2,8 +2,8 @@
 
 Nodes never import SDKs, databases or sockets: the runner hands them these protocols through the
 node context, and ``agent_platform.integrations`` / ``agent_platform.services`` implement them.
-Tests implement them with small fakes. The LLM port (messages, requests, the client) is
-defined in ``engine.llm_protocol`` and re-exported here.
+Tests implement them with small fakes. The LLM port (messages, requests, the client, the
+default model) is defined in ``engine.llm_protocol`` and re-exported here.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 # The LLM port lives in its own module; re-exported here with the other ports.
+from agent_platform.engine.llm_protocol import DEFAULT_MODEL as DEFAULT_MODEL
+from agent_platform.engine.llm_protocol import OFFLINE_MODEL as OFFLINE_MODEL
 from agent_platform.engine.llm_protocol import Category as Category
 from agent_platform.engine.llm_protocol import ChatMessage as ChatMessage
 from agent_platform.engine.llm_protocol import Classification as Classification

@@ -18,7 +18,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import SandboxedEnvironment
 
-from agent_platform.engine.protocols import PermanentError, PromptSegment
+from agent_platform.engine.protocols import DEFAULT_MODEL, PermanentError, PromptSegment
 
 # Jinja's own globals are not graph variables.
 _JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
@@ -227,11 +227,24 @@ def short(value: Any, length: int = SUMMARY_LEN) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def model_name(value: Any, default: Any = "") -> str:
+    """A model reference for people: ``DEFAULT_MODEL`` (or unset) reads "Organization default".
+
+    Args:
+        default: what the organization's default resolves to, shown in brackets when known.
+    """
+    if isinstance(value, Undefined) or value in (None, "", DEFAULT_MODEL):
+        known = default and not isinstance(default, Undefined)
+        return f"Organization default ({default})" if known else "Organization default"
+    return str(value)
+
+
 @lru_cache(maxsize=1)
 def _summary_environment() -> SandboxedEnvironment:
     # Lenient: a summary renders whatever config the builder holds, half-edited or not.
     env = _DataEnvironment(undefined=Undefined, autoescape=False)
     env.filters["short"] = short
+    env.filters["model_name"] = model_name
     return env
 
 
@@ -240,15 +253,19 @@ def _compile_summary(template: str) -> Any:
     return _summary_environment().from_string(template)
 
 
-def render_summary(template: str, config: Mapping[str, Any]) -> str:
+def render_summary(
+    template: str, config: Mapping[str, Any], org: Mapping[str, Any] | None = None
+) -> str:
     """Render a node type's summary template against raw config data; never raises.
 
-    Missing keys render empty and the ``short`` filter fits a value on a canvas card; a template
-    or value that cannot render gives ``""``.
+    Missing keys render empty; the ``short`` filter fits a value on a canvas card and
+    ``model_name`` names a model reference. ``org`` holds facts about the organization the
+    builder knows (``org.default_model``: what the default model resolves to). A template or
+    value that cannot render gives ``""``.
     """
     if not template:
         return ""
     try:
-        return _compile_summary(template).render(**config)
+        return _compile_summary(template).render(**{**config, "org": dict(org or {})})
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError):
         return ""

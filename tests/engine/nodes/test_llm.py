@@ -35,7 +35,7 @@ def test_summary_shows_the_model_and_the_start_of_the_prompt():
     line = LLMNode.summary({"model": "openai:gpt-4o", "prompt": prompt})
     assert line.startswith("openai:gpt-4o · Answer politely: word")
     assert len(line) == len("openai:gpt-4o · ") + 60 and line.endswith("…")
-    assert LLMNode.summary({}) == " · "
+    assert LLMNode.summary({}) == "Organization default · "
     assert LLMNode.variable_paths({}) == ["output.text"]
 
 
