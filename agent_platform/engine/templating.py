@@ -18,12 +18,15 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import SandboxedEnvironment
 
-from agent_platform.engine.protocols import PermanentError
+from agent_platform.engine.protocols import DEFAULT_MODEL, PermanentError, PromptSegment
 
 # Jinja's own globals are not graph variables.
 _JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$", re.DOTALL)
 _MARKERS = ("{{", "{%", "{#")
+# Private-use characters put around each expression's output by ``render_segments``.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
 
 
 def _finalize(value: Any) -> Any:
@@ -42,10 +45,19 @@ class _DataEnvironment(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> SandboxedEnvironment:
+def _finalize_marked(value: Any) -> str:
+    # Jinja calls this on expression outputs only, never on the template's own text.
+    text = str(_finalize(value))
+    return _OPEN + text.replace(_OPEN, "").replace(_CLOSE, "") + _CLOSE
+
+
+@lru_cache(maxsize=2)
+def _environment(marked: bool = False) -> SandboxedEnvironment:
     return _DataEnvironment(
-        undefined=StrictUndefined, autoescape=False, finalize=_finalize, keep_trailing_newline=True
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=_finalize_marked if marked else _finalize,
+        keep_trailing_newline=True,
     )
 
 
@@ -66,8 +78,8 @@ def _error(exc: Exception, template: str) -> PermanentError:
 
 
 @lru_cache(maxsize=512)
-def _compile(template: str) -> Any:
-    return _environment().from_string(template)
+def _compile(template: str, marked: bool = False) -> Any:
+    return _environment(marked).from_string(template)
 
 
 @lru_cache(maxsize=512)
@@ -87,6 +99,31 @@ def render(template: str, variables: Mapping[str, Any]) -> str:
         return _compile(template).render(**variables)
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise _error(exc, template) from exc
+
+
+def render_segments(template: str, variables: Mapping[str, Any]) -> list[PromptSegment]:
+    """Render ``template`` into its pieces: the template's own text and each substituted value.
+
+    The pieces' texts joined are what :func:`render` returns (for values without the two
+    private-use characters U+E000/U+E001, which are dropped from values). Empty template
+    pieces are left out; empty values are kept, so a template that substituted only empty
+    values still says it substituted something.
+
+    Raises:
+        PermanentError: as for :func:`render`.
+    """
+    if not is_template(template):
+        return [PromptSegment(template)] if template else []
+    try:
+        text = _compile(template, True).render(**variables)
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise _error(exc, template) from exc
+    pieces = _MARKED.split(text)  # literal, value, literal, value, ..., literal
+    return [
+        PromptSegment(piece, value=index % 2 == 1)
+        for index, piece in enumerate(pieces)
+        if piece or index % 2 == 1
+    ]
 
 
 def render_value(template: Any, variables: Mapping[str, Any]) -> Any:
@@ -190,11 +227,24 @@ def short(value: Any, length: int = SUMMARY_LEN) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def model_name(value: Any, default: Any = "") -> str:
+    """A model reference for people: ``DEFAULT_MODEL`` (or unset) reads "Organization default".
+
+    Args:
+        default: what the organization's default resolves to, shown in brackets when known.
+    """
+    if isinstance(value, Undefined) or value in (None, "", DEFAULT_MODEL):
+        known = default and not isinstance(default, Undefined)
+        return f"Organization default ({default})" if known else "Organization default"
+    return str(value)
+
+
 @lru_cache(maxsize=1)
 def _summary_environment() -> SandboxedEnvironment:
     # Lenient: a summary renders whatever config the builder holds, half-edited or not.
     env = _DataEnvironment(undefined=Undefined, autoescape=False)
     env.filters["short"] = short
+    env.filters["model_name"] = model_name
     return env
 
 
@@ -203,15 +253,19 @@ def _compile_summary(template: str) -> Any:
     return _summary_environment().from_string(template)
 
 
-def render_summary(template: str, config: Mapping[str, Any]) -> str:
+def render_summary(
+    template: str, config: Mapping[str, Any], org: Mapping[str, Any] | None = None
+) -> str:
     """Render a node type's summary template against raw config data; never raises.
 
-    Missing keys render empty and the ``short`` filter fits a value on a canvas card; a template
-    or value that cannot render gives ``""``.
+    Missing keys render empty; the ``short`` filter fits a value on a canvas card and
+    ``model_name`` names a model reference. ``org`` holds facts about the organization the
+    builder knows (``org.default_model``: what the default model resolves to). A template or
+    value that cannot render gives ``""``.
     """
     if not template:
         return ""
     try:
-        return _compile_summary(template).render(**config)
+        return _compile_summary(template).render(**{**config, "org": dict(org or {})})
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError):
         return ""
