@@ -160,7 +160,7 @@ class SubprocessCodeExecutor:
             file_bytes=self._fsize,
             open_files=self._nofile,
         )
-        seccomp_fd = os.memfd_create("sandbox-seccomp", 0)  # bwrap reads it, then closes it
+        seccomp_fd = os.memfd_create("sandbox-seccomp", os.MFD_CLOEXEC)  # bwrap reads, closes it
         try:
             os.write(seccomp_fd, outer_filter)
             os.lseek(seccomp_fd, 0, os.SEEK_SET)
