@@ -5,7 +5,15 @@
 #   docker run IMAGE migrate    # Alembic upgrade head
 # Required env: ENVIRONMENT=production DATABASE_URL REDIS_URL SECURITY__SECRET_KEY
 #               SECURITY__VAULT_KEYS BASE_URL SMTP__HOST SMTP__PORT
+# Code steps run in bubblewrap, which needs user namespaces: Docker's default seccomp profile
+# refuses them, so code steps stay disabled (each code step fails saying so) until the worker
+# container gets a seccomp profile that allows clone/unshare(CLONE_NEWUSER).
 FROM python:3.11-slim
+
+# The code sandbox: bubblewrap, prlimit (util-linux) and libseccomp2 for the seccomp filters.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap util-linux libseccomp2 \
+    && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

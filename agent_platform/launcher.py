@@ -126,6 +126,9 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 def run() -> int:
     """Start everything and supervise it until Ctrl-C or a child exits."""
     settings = get_settings()
+    from agent_platform.integrations.sandbox import check_sandbox
+
+    say(check_sandbox())  # "code sandbox ready: ..." or "Code steps are disabled: ..."
     data = settings.data_dir
     procs: list[subprocess.Popen] = []
     overrides: dict[str, str] = {}

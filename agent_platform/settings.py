@@ -57,6 +57,15 @@ class RuntimeSettings(BaseModel):
     sweeper_interval_s: int = 30
     code_timeout_s: float = 10.0
     code_memory_mb: int = 256
+    # The code sandbox (bubblewrap + seccomp + rlimits): without it code steps refuse to run.
+    sandbox_bwrap: str = "/usr/bin/bwrap"
+    sandbox_prlimit: str = "/usr/bin/prlimit"
+    # Interpreter for code steps; unset: this Python, or the system's same-version one when
+    # uid 65534 cannot read this one (e.g. under /root).
+    sandbox_python: str | None = None
+    sandbox_tmp_mb: int = 64
+    # RLIMIT_NPROC for uid 65534 (host-wide for that uid), applied when the worker runs as root.
+    sandbox_max_processes: int = 256
     # Hosts/CIDRs the egress guard lets through although private (e.g. an internal API).
     egress_allow_hosts: list[str] = Field(default_factory=list)
     # Base URLs for LLM vendors (tests point these at local wire-protocol servers).
