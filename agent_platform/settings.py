@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment == "production":
-            if self.security.secret_key.get_secret_value() == _PLACEHOLDER:
+            if self.security.secret_key.get_secret_value() in ("", _PLACEHOLDER):
                 raise ValueError("SECURITY__SECRET_KEY must be set in production")
             if self.security.vault_keys is None:
                 raise ValueError("SECURITY__VAULT_KEYS must be set in production")

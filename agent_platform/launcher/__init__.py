@@ -1,6 +1,6 @@
-"""Starting the platform: ``make run`` (everything on one machine, supervised).
+"""Starting the platform: ``make run`` (everything on one machine) and one role per container.
 
-Usage: ``python -m agent_platform.launcher {run,migrate,rotate-keys}``.
+Usage: ``python -m agent_platform.launcher {run,app,worker,scheduler,migrate,rotate-keys}``.
 Modules: ``embedded`` (PostgreSQL, Redis), ``supervisor`` (children, restarts, stopping),
 ``roles`` (each process's command line), ``run`` (``make run``), ``cli``.
 """

@@ -1,15 +1,17 @@
 """The launcher's command line: ``python -m agent_platform.launcher COMMAND``.
 
-``run`` is ``make run`` (everything, embedded servers when no URLs are set); ``migrate``
-applies the migrations to ``DATABASE_URL``; ``rotate-keys`` re-encrypts stored secrets under
-the newest vault key.
+``run`` is ``make run`` (everything, embedded servers when no URLs are set); ``app``,
+``worker``, ``scheduler`` and ``migrate`` are the roles an image runs one per container;
+``rotate-keys`` re-encrypts stored secrets under the newest vault key.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from agent_platform.launcher.roles import migrate
+from pydantic import ValidationError
+
+from agent_platform.launcher.roles import ROLES, run_role
 from agent_platform.launcher.supervisor import say
 from agent_platform.settings import get_settings
 
@@ -32,17 +34,22 @@ def rotate_keys() -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m agent_platform.launcher")
-    parser.add_argument("command", choices=["run", "migrate", "rotate-keys"])
+    parser.add_argument(
+        "command",
+        choices=["run", *ROLES, "rotate-keys"],
+        help="run: everything (make run); app|worker|scheduler|migrate: one role against "
+        "DATABASE_URL/REDIS_URL; rotate-keys: re-encrypt secrets",
+    )
     args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # e.g. production without its secrets: say what, briefly
+        say(f"settings refused: {'; '.join(e['msg'] for e in exc.errors())}")
+        return 2
     if args.command == "rotate-keys":
         return rotate_keys()
-    if args.command == "migrate":
-        url = get_settings().database_url
-        if not url:
-            say("DATABASE_URL is not set")
-            return 2
-        migrate(url)
-        return 0
+    if args.command in ROLES:
+        return run_role(args.command, settings)
     from agent_platform.launcher.run import run
 
     return run()

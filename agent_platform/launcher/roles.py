@@ -1,4 +1,10 @@
-"""The platform's processes: one command line each (app, worker, scheduler) and migrations."""
+"""The platform's processes as roles: one command line each, shared by ``make run`` and images.
+
+``make run`` runs every role under its supervisor next to embedded servers; a container runs
+one role (``python -m agent_platform.launcher app|worker|scheduler|migrate``) against the
+servers named by ``DATABASE_URL`` and ``REDIS_URL``, and the launcher becomes that process
+(``exec``), so the container's stop signal reaches it directly.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from pathlib import Path
 from agent_platform.settings import ROOT_DIR, Settings, child_env
 
 BIN = Path(sys.executable).parent
+ROLES = ("app", "worker", "scheduler", "migrate")
 
 
 def migrate(database_url: str) -> None:
@@ -73,3 +80,43 @@ def process_env(**overrides: str) -> dict[str, str]:
         PATH=f"{BIN}{os.pathsep}{child_env().get('PATH', '')}",
         **overrides,
     )
+
+
+def missing_servers(role: str, settings: Settings) -> list[str]:
+    """The server URLs ``role`` needs that are not configured."""
+    needed = ["DATABASE_URL"] if role == "migrate" else ["DATABASE_URL", "REDIS_URL"]
+    values = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    return [name for name in needed if not values[name]]
+
+
+def run_role(role: str, settings: Settings) -> int:
+    """Run one role against external servers, replacing this process (``migrate`` returns).
+
+    Returns:
+        2 when a server URL is missing (no embedded servers in role mode), else 0 after
+        ``migrate``; the other roles do not return.
+    """
+    missing = missing_servers(role, settings)
+    if missing:
+        print(
+            f"[agent-platform] {role}: {' and '.join(missing)} must be set; roles use external "
+            "servers (only `run` starts embedded ones)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    assert settings.database_url is not None
+    if role in ("migrate", "app"):
+        migrate(settings.database_url)
+    if role == "migrate":
+        return 0
+    commands = {
+        "app": lambda: app_command(settings),
+        "worker": lambda: worker_command(settings),
+        "scheduler": scheduler_command,
+    }
+    argv = commands[role]()
+    env = process_env(REFLEX_REDIS_URL=settings.redis_url or "")
+    os.chdir(ROOT_DIR)
+    os.execve(argv[0], argv, env)  # noqa: S606  (a fixed argv of our own tools)
+    return 0  # unreachable: execve replaces the process
