@@ -84,6 +84,21 @@ class StorageSettings(BaseModel):
     backend: Literal["postgres"] = "postgres"
 
 
+class LauncherSettings(BaseModel):
+    """How the launcher starts, restarts and stops the processes it runs."""
+
+    # Port of the embedded Redis ``make run`` starts when ``REDIS_URL`` is unset.
+    redis_port: int = 6389
+    # Seconds a process gets after SIGTERM before SIGKILL (Dramatiq's shutdown bound too).
+    stop_timeout_s: float = 5.0
+    # A crashed process restarts after this delay, doubled per crash up to the maximum.
+    restart_delay_s: float = 1.0
+    restart_delay_max_s: float = 30.0
+    # False: the app serves only the backend (REST API, websocket), skipping the frontend
+    # build. For tests and API-only hosts.
+    frontend: bool = True
+
+
 class Settings(BaseSettings):
     """Everything the platform can be configured with.
 
@@ -110,11 +125,12 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    launcher: LauncherSettings = Field(default_factory=LauncherSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment == "production":
-            if self.security.secret_key.get_secret_value() == _PLACEHOLDER:
+            if self.security.secret_key.get_secret_value() in ("", _PLACEHOLDER):
                 raise ValueError("SECURITY__SECRET_KEY must be set in production")
             if self.security.vault_keys is None:
                 raise ValueError("SECURITY__VAULT_KEYS must be set in production")
