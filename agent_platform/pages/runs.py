@@ -10,7 +10,8 @@ from agent_platform.components.flow_canvas.panels import status_badge, step_insp
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import empty_state, page_header, table
 from agent_platform.state.builder.steps import RunRow
-from agent_platform.state.runs.runs import STATUSES, TRIGGERS, RunDetailState, RunsListState
+from agent_platform.state.runs.detail import RunDetailState
+from agent_platform.state.runs.runs import STATUSES, TRIGGERS, RunsListState
 
 
 def _option(pair: rx.Var) -> rx.Component:
