@@ -98,6 +98,16 @@ def _detail_header() -> rx.Component:
                 rx.button("Open in builder", variant="soft", size="1"),
                 href=routes.AGENT_EDIT + "?id=" + run.agent_id,
             ),
+            rx.cond(
+                RunDetailState.live,
+                rx.button(
+                    "Cancel run",
+                    on_click=RunDetailState.cancel,
+                    color_scheme="red",
+                    variant="soft",
+                    size="1",
+                ),
+            ),
             spacing="3",
             align="center",
         ),

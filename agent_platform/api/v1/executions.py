@@ -13,6 +13,7 @@ from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Out
 from agent_platform.services.permissions import Principal
 from agent_platform.services.runs import runs
+from agent_platform.services.runtime import cancel as cancellation
 
 router = APIRouter(prefix="/api/v1", tags=["executions"])
 
@@ -133,7 +134,10 @@ def list_logs(
 def cancel_execution(
     execution_id: uuid.UUID, principal: Principal = Auth, session: Session = Db
 ) -> ExecutionOut:
-    """Cancel: pending/paused executions at once, running ones between steps."""
-    run = runs.cancel_run(session, principal=principal, run_id=execution_id)
+    """Cancel: pending/paused executions at once, running ones between steps.
+
+    Sub-agent executions are cancelled with it; the approvals they waited for are closed.
+    """
+    run = cancellation.cancel_run(session, principal=principal, run_id=execution_id)
     session.commit()
     return ExecutionOut.model_validate(run)

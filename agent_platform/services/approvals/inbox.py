@@ -92,7 +92,8 @@ def list_approvals(
     """The org's approvals, newest first.
 
     Args:
-        status: ``pending``, ``decided`` (approved, rejected or timed out) or one status.
+        status: ``pending``, ``decided`` (approved, rejected, timed out or cancelled with its
+            run) or one status.
         assignee: ``"me"``, a user id, or empty for anyone.
         older_than_minutes: only requests waiting at least this long.
         search: matched against the title and the agent's name.

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from agent_platform.db import get_engine, session_scope
 from agent_platform.engine.outcome import RunOutcome
 from agent_platform.models.base import utcnow
-from agent_platform.models.runs import Approval, ApprovalStatus, Run, RunStatus, Step
+from agent_platform.models.runs import DECIDED, Approval, Run, RunStatus, Step
 from agent_platform.services.queue import EXECUTE_RUN, enqueue_after_commit
 from agent_platform.settings import get_settings
 
@@ -111,7 +111,7 @@ def has_ready_approval(session: Session, run_id: uuid.UUID) -> bool:
     waiting = select(Step.step_key).where(Step.run_id == run_id, Step.status == "paused")
     decided = select(Approval.id).where(
         Approval.run_id == run_id,
-        Approval.status != ApprovalStatus.PENDING,
+        col(Approval.status).in_(DECIDED),
         col(Approval.step_key).in_(waiting),
     )
     return session.exec(decided.limit(1)).first() is not None
@@ -162,7 +162,12 @@ def finish(session: Session, run_id: uuid.UUID, outcome: RunOutcome) -> bool:
     run.cost_usd = outcome.cost_usd
     if outcome.status == "succeeded":
         run.succeed(outcome.output)
-    elif outcome.status == "cancelled":
+    elif outcome.status == "cancelled" or (
+        # Asked to stop while it ran: a branch that paused (or failed while stopping) ends
+        # the run as cancelled, not waiting forever.
+        run.cancel_requested_at is not None and outcome.status in ("paused", "failed")
+    ):
+        run.error = outcome.error if outcome.status == "failed" else run.error
         run.cancel()
     elif outcome.status == "paused":
         if has_ready_approval(session, run.id):

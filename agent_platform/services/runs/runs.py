@@ -19,6 +19,7 @@ from agent_platform.services.agents import agents, queries
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
+from agent_platform.services.runs import tree
 from agent_platform.services.runs.lifecycle import enqueue_run
 
 __all__ = [
@@ -177,9 +178,8 @@ def get_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run
     return _load(session, principal.org_id, run_id)
 
 
-def _load(session: Session, org_id: uuid.UUID, run_id: uuid.UUID, lock: bool = False) -> Run:
-    statement = select(Run).where(Run.id == run_id, Run.org_id == org_id)
-    run = session.exec(statement.with_for_update() if lock else statement).first()
+def _load(session: Session, org_id: uuid.UUID, run_id: uuid.UUID) -> Run:
+    run = session.exec(select(Run).where(Run.id == run_id, Run.org_id == org_id)).first()
     if run is None:
         raise NotFound("Execution not found.")
     return run
@@ -232,19 +232,25 @@ def list_events(
 
 
 def cancel_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run:
-    """Cancel a run (``EXECUTE_AGENT``): pending/paused ones at once, running ones between steps.
+    """Cancel a run and its sub-agent runs (``EXECUTE_AGENT``).
+
+    Pending and paused runs end at once, running ones between steps. Pending approvals are
+    closed by the caller (``services.runtime.cancel``), which sees the approvals domain.
 
     Raises:
+        NotFound: no such run in the principal's org.
         Conflict: the run already finished.
     """
     principal.require(Permission.EXECUTE_AGENT)
-    run = _load(session, principal.org_id, run_id, lock=True)
+    run = _load(session, principal.org_id, run_id)
+    tree.lock_lineage(session, run.id)  # root first, like decisions: never a deadlock
     if run.is_terminal:
         raise Conflict(f"This execution already {run.status}; it cannot be cancelled.")
-    run.cancel_requested_at = run.cancel_requested_at or utcnow()
-    if run.status in (RunStatus.PENDING, RunStatus.PAUSED):
-        run.cancel()
-    session.add(run)
+    for each in [run, *tree.open_descendants(session, run.id)]:
+        each.cancel_requested_at = each.cancel_requested_at or utcnow()
+        if each.status in (RunStatus.PENDING, RunStatus.PAUSED):
+            each.cancel()
+        session.add(each)
     return run
 
 

@@ -31,6 +31,7 @@ from agent_platform.engine.validation import InvalidGraphError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.integrations.llm import LLMRouter
 from agent_platform.integrations.sandbox import SubprocessCodeExecutor
+from agent_platform.services.approvals import closing
 from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.delivery import conversations
 from agent_platform.services.errors import DomainError
@@ -141,15 +142,21 @@ async def execute(run_id: uuid.UUID, *, depth: int = 0) -> ExecuteResult:
 
 def _claim(session: Session, run_id: uuid.UUID) -> Claim | None:
     claim = lifecycle.claim(session, run_id)
-    if claim is None:  # finished, or failed here after too many attempts
+    if claim is None:  # finished, cancelled before it ran, or failed after too many attempts
         conversations.complete_answers(session, run_id=run_id)
+        closing.close_for_ended_runs(session, run_ids=[run_id])
     return claim
 
 
 def _finish(session: Session, run_id: uuid.UUID, outcome: RunOutcome) -> bool:
-    """Write the outcome and, in the same transaction, the chat answers the run produced."""
+    """Write the outcome and, in the same transaction, what ends with the run.
+
+    That is the chat answers the run produced, and the pending approvals of a run that ended
+    (e.g. cancelled between steps while a parallel branch waited for a decision).
+    """
     again = lifecycle.finish(session, run_id, outcome)
     conversations.complete_answers(session, run_id=run_id)
+    closing.close_for_ended_runs(session, run_ids=[run_id])
     return again
 
 

@@ -16,6 +16,7 @@ from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.services.runs import runs
+from agent_platform.services.runtime import cancel as cancellation
 from agent_platform.state.base import AppState, parse_id, requires
 from agent_platform.state.builder import view
 from agent_platform.state.builder.run import POLL_S, WATCH_LIMIT_S, poll
@@ -41,6 +42,11 @@ class RunDetailState(AppState):
     def current_step(self) -> StepRow | None:
         """The step open in the inspector."""
         return next((s for s in self.steps if s.step_key == self.step_key), None)
+
+    @rx.var
+    def live(self) -> bool:
+        """Whether the run has not finished yet (it can be cancelled)."""
+        return self.run is not None and self.run.status not in TERMINAL
 
     def _apply(self, snap: dict[str, Any]) -> None:
         states, handles = node_states(snap["steps"], snap["status"], self._node_ids)
@@ -90,6 +96,20 @@ class RunDetailState(AppState):
                 self._apply(snap)
             if snap["status"] in TERMINAL:
                 return
+
+    @rx.event
+    @requires(Permission.EXECUTE_AGENT)
+    def cancel(self):
+        """Cancel this run (and its sub-agent runs); the approvals it waited for close."""
+        if self.run is None or self.run.status in TERMINAL:
+            return
+        with session_scope() as session:
+            run = cancellation.cancel_run(
+                session, principal=self._principal(), run_id=uuid.UUID(self.run.id)
+            )
+            status = run.status
+        self.run = dataclasses.replace(self.run, status=status)
+        return rx.toast.info("Cancelling the run…")
 
     @rx.event
     @requires(Permission.VIEW_RUNS)
