@@ -2,8 +2,8 @@
 
 The approval node opens a request (idempotent per run and step key) and the run pauses. A
 person's decision is taken under row locks (the runs, root first, then the request), only
-once; it enqueues the run's resume after commit, and the resumed run reads the decision
-through the gate.
+once; it enqueues the resume of the run's root after commit (parents drive sub-agent runs),
+and the resumed run reads the decision through the gate.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, No
 from agent_platform.services.permissions import ROLE_RANK, Permission, Principal
 from agent_platform.services.queue import NOTIFY_APPROVAL, enqueue_after_commit
 from agent_platform.services.runs import tree
-from agent_platform.services.runs.lifecycle import enqueue_run
+from agent_platform.services.runs.lifecycle import enqueue_resume
 
 
 def resolve_assignees(
@@ -105,8 +105,9 @@ def decide_approval(
     """Vote on an approval; once the quorum is met (or anyone rejects) it is decided, once.
 
     The rows are locked (``SELECT ... FOR UPDATE``), so of two concurrent decisions one wins
-    and the other sees it decided; the run's resume is enqueued after commit, only by the
-    vote that decided it. A rejection by any approver rejects.
+    and the other sees it decided; the resume of the run (through its root run, for a
+    sub-agent run) is enqueued after commit, only by the vote that decided it. A rejection
+    by any approver rejects.
 
     Raises:
         Forbidden: without ``DECIDE_APPROVALS``, when not an assignee, when the requester may
@@ -138,7 +139,7 @@ def decide_approval(
         approval.decision = {"comment": comment, "data": merged, "votes": len(votes)}
         approval.decided_by = principal.user_id
         approval.decided_at = utcnow()
-        enqueue_run(session, run.id)
+        enqueue_resume(session, run.id)
         enqueue_after_commit(
             session, NOTIFY_APPROVAL,
             approval_id=str(approval.id), event="decided",
@@ -215,7 +216,8 @@ def _lock_open(
 def expire_approvals(session: Session, *, now: datetime) -> list[Approval]:
     """Mark pending approvals past ``expires_at`` as ``timeout`` and resume their runs.
 
-    The runs take their ``timeout`` branch; messages go out after the caller commits.
+    The runs take their ``timeout`` branch (a sub-agent run's through its root run);
+    messages go out after the caller commits.
     """
     expired = session.exec(
         select(Approval)
@@ -227,7 +229,7 @@ def expire_approvals(session: Session, *, now: datetime) -> list[Approval]:
         approval.status = ApprovalStatus.TIMEOUT.value
         approval.decided_at = now
         session.add(approval)
-        enqueue_run(session, approval.run_id)
+        enqueue_resume(session, approval.run_id)
     return list(expired)
 
 

@@ -20,7 +20,7 @@ from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.runs import tree
-from agent_platform.services.runs.lifecycle import enqueue_run
+from agent_platform.services.runs.lifecycle import enqueue_resume, enqueue_run
 
 __all__ = [
     "cancel_run",
@@ -234,8 +234,9 @@ def list_events(
 def cancel_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run:
     """Cancel a run and its sub-agent runs (``EXECUTE_AGENT``).
 
-    Pending and paused runs end at once, running ones between steps. Pending approvals are
-    closed by the caller (``services.runtime.cancel``), which sees the approvals domain.
+    Pending and paused runs end at once, running ones between steps. A cancelled sub-agent run
+    lets its waiting parent continue (its step fails). Pending approvals are closed by the
+    caller (``services.runtime.cancel``), which sees the approvals domain.
 
     Raises:
         NotFound: no such run in the principal's org.
@@ -251,6 +252,8 @@ def cancel_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> 
         if each.status in (RunStatus.PENDING, RunStatus.PAUSED):
             each.cancel()
         session.add(each)
+    if run.parent_run_id is not None:
+        enqueue_resume(session, run.id)
     return run
 
 
@@ -266,7 +269,8 @@ def child_run(
     """The sub-agent run of ``parent_id``'s step ``step_key``, created on first call.
 
     The child is pinned to the published version of ``agent_id`` in the same org and is not
-    enqueued: the parent's worker drives it inline.
+    enqueued: the parent's worker drives it inline. It inherits the parent's requester (for
+    ``requester_cannot_approve``) and a cancel request already made.
 
     Raises:
         NotFound: the agent is not in ``org_id``.
@@ -283,11 +287,13 @@ def child_run(
         raise NotFound("Agent not found.") from None
     agent = queries.load_agent(session, org_id=org_id, agent_id=target)
     version = _pinned_version(session, agent, None)
+    parent = _load(session, org_id, parent_id)
     run = create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,
-        inputs=inputs, trigger=RunTrigger.SUB_AGENT, parent_run_id=parent_id,
-        parent_step_key=step_key, enqueue=False,
+        inputs=inputs, trigger=RunTrigger.SUB_AGENT, created_by=parent.created_by,
+        parent_run_id=parent_id, parent_step_key=step_key, enqueue=False,
     )  # fmt: skip
+    run.cancel_requested_at = parent.cancel_requested_at
     session.flush()
     return run.id
 

@@ -9,8 +9,10 @@ from Postgres, so redeliveries and resumes never repeat a side effect.
 Sub-agents: a ``sub_agent`` step creates (once per parent step key) a child ``Run`` pinned to
 the other agent's published version and drives it inline, in the same worker and event loop,
 through this same machinery. The child has its own row, steps, events and lock; a redelivered
-parent finds and resumes the same child. A child that pauses for an approval fails the parent
-step (not supported yet).
+parent finds and resumes the same child. A child that pauses for an approval pauses the parent
+step and so the parent: the decision resumes the root run (``lifecycle.enqueue_resume``), which
+re-enters the step and drives the child on from where it stopped, its completed steps
+replayed, exactly once under the locks.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlmodel import Session
 
 from agent_platform.db import in_session
 from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.nodes.sub_agent import SubAgentWaiting
 from agent_platform.engine.outcome import RunOutcome
 from agent_platform.engine.protocols import PermanentError
 from agent_platform.engine.runner import Runner
@@ -90,7 +93,9 @@ class PgSubAgentRunner:
         """Run (or rejoin) the child for ``step_key`` and return its output.
 
         Raises:
-            PermanentError: unknown/unpublished agent, too deep, or the child did not succeed.
+            SubAgentWaiting: the child paused for an approval (the parent step pauses).
+            PermanentError: unknown/unpublished agent, too deep, or the child failed or was
+                cancelled.
         """
         if self.depth >= MAX_SUB_AGENT_DEPTH:
             raise PermanentError(f"Sub-agents may nest at most {MAX_SUB_AGENT_DEPTH} deep.")
@@ -113,7 +118,7 @@ class PgSubAgentRunner:
         if status == "succeeded":
             return output
         if status == "paused":
-            raise PermanentError("The sub-agent is waiting for an approval; not supported yet.")
+            raise SubAgentWaiting(str(child_id))
         raise PermanentError(f"The sub-agent run {status}: {error or 'no reason given'}")
 
 
