@@ -7,6 +7,7 @@ workers execute it (``services.runtime.execute``).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -191,10 +192,31 @@ def list_runs(
     principal: Principal,
     agent_id: uuid.UUID | None = None,
     status: str | None = None,
+    trigger: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[Run]:
-    """The org's runs, newest first, optionally of one agent and/or in one status."""
+    """The org's runs, newest first, filtered in the database, one page at a time.
+
+    Args:
+        agent_id: only this agent's runs.
+        status: only runs in this ``RunStatus``.
+        trigger: only runs started this way (a ``RunTrigger``).
+        created_after: only runs created at or after this instant (timezone-aware).
+        created_before: only runs created before this instant (timezone-aware).
+        cursor: ``next_cursor`` of the previous page, with the same filters.
+        limit: page size, 1..100 (default 20).
+
+    Returns:
+        A ``Page[Run]``; ``next_cursor`` is ``None`` on the last page.
+
+    Raises:
+        Forbidden: without ``VIEW_RUNS``.
+        InvalidInput: unknown status or trigger, a date without a timezone, an empty range,
+            or a bad cursor or limit.
+    """
     principal.require(Permission.VIEW_RUNS)
     statement = select(Run).where(Run.org_id == principal.org_id)
     if agent_id is not None:
@@ -203,6 +225,19 @@ def list_runs(
         if status not in {s.value for s in RunStatus}:
             raise InvalidInput(f"Unknown run status '{status}'.", details={"status": status})
         statement = statement.where(Run.status == status)
+    if trigger:
+        if trigger not in TRIGGERS:
+            raise InvalidInput(f"Unknown trigger '{trigger}'.", details={"trigger": trigger})
+        statement = statement.where(Run.trigger == trigger)
+    for name, value in (("created_after", created_after), ("created_before", created_before)):
+        if value is not None and value.utcoffset() is None:
+            raise InvalidInput(f"{name} needs a timezone (e.g. 'Z').", details={"field": name})
+    if created_after and created_before and created_after >= created_before:
+        raise InvalidInput("created_after must be before created_before.")
+    if created_after is not None:
+        statement = statement.where(col(Run.created_at) >= created_after)
+    if created_before is not None:
+        statement = statement.where(col(Run.created_at) < created_before)
     return paginate(session, statement, model=Run, cursor=cursor, limit=limit)
 
 
