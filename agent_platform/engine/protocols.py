@@ -153,7 +153,10 @@ class SubAgentRunner(Protocol):
     """Runs another agent's published version to completion and returns its output."""
 
     async def run(self, *, agent_id: str, inputs: dict[str, Any], step_key: str) -> Any:
-        """Run the agent; ``step_key`` makes a redelivered call reuse the first child run."""
+        """Run the agent; ``step_key`` makes a redelivered or resumed call reuse the child.
+
+        Raises ``nodes.sub_agent.SubAgentWaiting`` while the child waits for an approval.
+        """
         ...
 
 
