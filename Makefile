@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@bash scripts/sandbox-deps.sh || echo "[agent-platform] bubblewrap missing: code steps disabled"
 	@$(PY) -m agent_platform.launcher run
 
 test: install

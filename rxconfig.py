@@ -9,14 +9,17 @@ _settings = get_settings()
 
 config = rx.Config(
     app_name="agent_platform",
-    frontend_port=_settings.frontend_port,
-    backend_port=_settings.frontend_port,  # prod serves frontend and backend on one port
+    # Prod serves frontend and backend on one port; with the frontend skipped
+    # (LAUNCHER__FRONTEND=false) the backend alone takes it.
+    frontend_port=_settings.frontend_port if _settings.launcher.frontend else None,
+    backend_port=_settings.frontend_port,
     deploy_url=_settings.base_url,
     api_url=_settings.public_api_url,
     redis_url=_settings.redis_url,
     state_manager_mode="redis" if _settings.redis_url else "memory",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    cors_allowed_origins=_settings.cors_allowed_origins or [_settings.base_url],
+    # HTTP CORS; the websocket also accepts the page's own origin (agent_platform.api.origins).
+    cors_allowed_origins=_settings.allowed_origins,
     disable_plugins=[SitemapPlugin],
 )

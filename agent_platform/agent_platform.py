@@ -4,7 +4,9 @@ import reflex as rx
 
 import workers.broker  # noqa: F401  (installs the Dramatiq broker services enqueue on)
 from agent_platform import routes
+from agent_platform.api import origins
 from agent_platform.api.app import create_api
+from agent_platform.components.origin_banner import origin_banner
 from agent_platform.components.page import add_pages
 from agent_platform.components.ui import ACCENT
 from agent_platform.pages import (  # noqa: F401
@@ -20,6 +22,7 @@ from agent_platform.pages import (  # noqa: F401
     widget,
     workspace,
 )
+from agent_platform.settings import get_settings
 
 
 def index() -> rx.Component:
@@ -27,10 +30,14 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(size="3"), height="100vh")
 
 
+_settings = get_settings()
 app = rx.App(
     api_transformer=create_api(),
     theme=rx.theme(accent_color=ACCENT, gray_color="slate", radius="large", scaling="100%"),
     stylesheets=["/styles.css"],
+    extra_app_wraps={(3, "OriginBanner"): lambda _: rx.fragment(origin_banner(_settings.base_url))},
 )
+# The websocket accepts the page's own origin as well as the configured ones (api/origins.py).
+origins.install(app, _settings.allowed_origins)
 app.add_page(index, route=routes.HOME, title="Agent Platform", on_load=rx.redirect(routes.AGENTS))
 add_pages(app)

@@ -38,6 +38,8 @@ SETTINGS_CREDENTIALS = "/settings/credentials"
 # Backend routes (FastAPI, served on the same port) that set and clear the session cookie.
 WEB_SESSION = "/api/v1/auth/web/session"
 WEB_LOGOUT = "/api/v1/auth/web/logout"
+# Whether the backend accepts a page's origin (api/v1/origin.py), asked by every page on load.
+ORIGIN_CHECK = "/api/v1/origin"
 
 DEFAULT_AFTER_LOGIN = AGENTS
 

@@ -36,7 +36,11 @@ class SecuritySettings(BaseModel):
     session_days: int = 14
     session_cookie: str = "ap_session"
     cookie_secure: bool = False
+    # Failed log-ins allowed per 15 minutes (services.accounts.login_throttle): for one account
+    # from one address, for one account from anywhere, and from one address over all accounts.
     login_attempts_per_15_min: int = 10
+    login_attempts_per_account_15_min: int = 50
+    login_attempts_per_address_15_min: int = 100
     password_reset_minutes: int = 60
     invitation_days: int = 7
     # Credential vault keys, "1:<base64 secret>,2:<base64 secret>"; the highest version encrypts.
@@ -53,6 +57,15 @@ class RuntimeSettings(BaseModel):
     sweeper_interval_s: int = 30
     code_timeout_s: float = 10.0
     code_memory_mb: int = 256
+    # The code sandbox (bubblewrap + seccomp + rlimits): without it code steps refuse to run.
+    sandbox_bwrap: str = "/usr/bin/bwrap"
+    sandbox_prlimit: str = "/usr/bin/prlimit"
+    # Interpreter for code steps; unset: this Python, or the system's same-version one when
+    # uid 65534 cannot read this one (e.g. under /root).
+    sandbox_python: str | None = None
+    sandbox_tmp_mb: int = 64
+    # RLIMIT_NPROC for uid 65534 (host-wide for that uid), applied when the worker runs as root.
+    sandbox_max_processes: int = 256
     # Hosts/CIDRs the egress guard lets through although private (e.g. an internal API).
     egress_allow_hosts: list[str] = Field(default_factory=list)
     # Base URLs for LLM vendors (tests point these at local wire-protocol servers).
@@ -93,6 +106,21 @@ class StorageSettings(BaseModel):
     backend: Literal["postgres"] = "postgres"
 
 
+class LauncherSettings(BaseModel):
+    """How the launcher starts, restarts and stops the processes it runs."""
+
+    # Port of the embedded Redis ``make run`` starts when ``REDIS_URL`` is unset.
+    redis_port: int = 6389
+    # Seconds a process gets after SIGTERM before SIGKILL (Dramatiq's shutdown bound too).
+    stop_timeout_s: float = 5.0
+    # A crashed process restarts after this delay, doubled per crash up to the maximum.
+    restart_delay_s: float = 1.0
+    restart_delay_max_s: float = 30.0
+    # False: the app serves only the backend (REST API, websocket), skipping the frontend
+    # build. For tests and API-only hosts.
+    frontend: bool = True
+
+
 class Settings(BaseSettings):
     """Everything the platform can be configured with.
 
@@ -119,12 +147,13 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    launcher: LauncherSettings = Field(default_factory=LauncherSettings)
     templates: TemplateSettings = Field(default_factory=TemplateSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment == "production":
-            if self.security.secret_key.get_secret_value() == _PLACEHOLDER:
+            if self.security.secret_key.get_secret_value() in ("", _PLACEHOLDER):
                 raise ValueError("SECURITY__SECRET_KEY must be set in production")
             if self.security.vault_keys is None:
                 raise ValueError("SECURITY__VAULT_KEYS must be set in production")
@@ -149,6 +178,11 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins besides the page's own that may use the backend (default: ``base_url``)."""
+        return self.cors_allowed_origins or [self.base_url]
 
     @property
     def public_api_url(self) -> str:

@@ -13,6 +13,7 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv || { say "python3 venv module missing: apt-get install python3-venv"; exit 1; }
 fi
+bash scripts/sandbox-deps.sh || say "could not install bubblewrap: code steps will be disabled"
 say "installing pinned dependencies (progress below)"
 .venv/bin/python -m pip install --progress-bar on --upgrade pip >/dev/null
 .venv/bin/python -m pip install --progress-bar on -e ".[test]"

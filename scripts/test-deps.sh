@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# What the test suite needs beyond Python packages: system Chromium for browser tests, and the
-# PostgreSQL 15 HTML manual (real documentation the knowledge-base tests ingest and query).
+# What the test suite needs beyond Python packages: system Chromium for browser tests, the
+# PostgreSQL 15 HTML manual (real documentation the knowledge-base tests ingest and query), and
+# the code sandbox's bubblewrap (the sandbox tests need the real one).
 set -euo pipefail
+bash "$(dirname "$0")/sandbox-deps.sh"
 if ! command -v chromium >/dev/null; then
   echo "[agent-platform] installing chromium for browser tests (apt-get)"
   if [ "$(id -u)" = 0 ]; then

@@ -2,7 +2,8 @@
 
 Only IDs travel through Redis. ``sweep_approvals`` runs from a thread in every worker process
 (a Redis lease lets one of them sweep per interval), like the run sweeper: reminders,
-escalations, and timeouts of expired approvals (whose runs then resume).
+escalations, timeouts of expired approvals (whose runs then resume), and closing approvals
+whose run ended.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.models.base import utcnow
 from agent_platform.services import queue as jobs
-from agent_platform.services.approvals import decisions, notifications
+from agent_platform.services.approvals import closing, decisions, notifications
 from agent_platform.settings import get_settings
 from workers.periodic import LeasedPeriodic
 
@@ -87,10 +88,15 @@ def send_approval_webhook(approval_id: str, event: str) -> None:
 
 @dramatiq.actor(queue_name=jobs.NOTIFY_APPROVAL.queue, max_retries=0, time_limit=120_000)
 def sweep_approvals() -> None:
-    """One sweep: send due reminders and escalations; time out expired approvals."""
+    """One sweep: reminders and escalations; time out expired approvals; close orphaned ones.
+
+    Orphaned: still pending although their run ended outside a worker's finish (e.g. failed
+    by the run sweeper).
+    """
     with session_scope() as session:
         counts = notifications.sweep_deadlines(session)
         counts["timed_out"] = len(decisions.expire_approvals(session, now=utcnow()))
+        counts["closed"] = closing.close_orphaned(session)
     if any(counts.values()):
         log.info("approval sweep: %s", counts)
 

@@ -19,6 +19,7 @@ import workers.broker  # noqa: F401  (the global broker must exist before actors
 from agent_platform.db import session_scope
 from agent_platform.models.runs import IllegalTransition, Run
 from agent_platform.services import queue as jobs
+from agent_platform.services.approvals import closing
 from agent_platform.services.delivery import conversations
 from agent_platform.services.errors import DomainError
 from agent_platform.services.runs import lifecycle
@@ -59,6 +60,7 @@ def execute_run(run_id: str) -> None:
         with session_scope() as session:
             lifecycle.fail_run(session, run_id=rid, reason=f"The worker could not run this: {exc}")
             conversations.complete_answers(session, run_id=rid)
+            closing.close_for_ended_runs(session, run_ids=[rid])
         raise
     except Exception as exc:
         log.exception("run %s failed outside the engine", run_id)
@@ -80,6 +82,7 @@ def fail_exhausted_run(message_data: dict[str, Any], retry_info: dict[str, Any])
         reason = f"The worker failed {retry_info.get('retries', '?')} times; gave up.{last}"
         lifecycle.fail_run(session, run_id=run_id, reason=reason)
         conversations.complete_answers(session, run_id=run_id)
+        closing.close_for_ended_runs(session, run_ids=[run_id])
 
 
 @dramatiq.actor(queue_name=jobs.EXECUTE_RUN.queue, max_retries=0, time_limit=120_000)

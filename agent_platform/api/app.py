@@ -15,15 +15,19 @@ from agent_platform.api.v1 import executions as execution_routes
 from agent_platform.api.v1 import knowledge as knowledge_routes
 from agent_platform.api.v1 import node_types as node_type_routes
 from agent_platform.api.v1 import openai_compat as openai_routes
+from agent_platform.api.v1 import origin as origin_routes
 from agent_platform.api.v1 import reference as reference_routes
 from agent_platform.api.v1 import webhooks as webhook_routes
 from agent_platform.api.v1 import widget as widget_routes
+from agent_platform.api.v1 import widget_settings as widget_settings_routes
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
 PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/openapi.json"),
+    # Whether the websocket would accept a page's origin (api/v1/origin.py): says only yes/no.
+    ("GET", "/api/v1/origin"),
     ("GET", "/api/v1/auth/web/session"),
     ("GET", "/api/v1/auth/web/logout"),
     ("POST", "/api/v1/auth/signup"),
@@ -72,6 +76,7 @@ def create_api() -> FastAPI:
     )
     errors.install(api)
     api.include_router(health)
+    api.include_router(origin_routes.router)
     api.include_router(web_session.router)
     for module in ROUTERS:
         api.include_router(module.router)
@@ -86,4 +91,5 @@ def create_api() -> FastAPI:
     api.include_router(openai_routes.router)  # delivery
     api.include_router(reference_routes.router)  # delivery
     api.include_router(widget_routes.router)  # delivery
+    api.include_router(widget_settings_routes.router)  # delivery
     return api

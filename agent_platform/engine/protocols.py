@@ -2,14 +2,29 @@
 
 Nodes never import SDKs, databases or sockets: the runner hands them these protocols through the
 node context, and ``agent_platform.integrations`` / ``agent_platform.services`` implement them.
-Tests implement them with small fakes.
+Tests implement them with small fakes. The LLM port (messages, requests, the client, the
+default model) is defined in ``engine.llm_protocol`` and re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
+
+# The LLM port lives in its own module; re-exported here with the other ports.
+from agent_platform.engine.llm_protocol import DEFAULT_MODEL as DEFAULT_MODEL
+from agent_platform.engine.llm_protocol import OFFLINE_MODEL as OFFLINE_MODEL
+from agent_platform.engine.llm_protocol import Category as Category
+from agent_platform.engine.llm_protocol import ChatMessage as ChatMessage
+from agent_platform.engine.llm_protocol import Classification as Classification
+from agent_platform.engine.llm_protocol import LLMClient as LLMClient
+from agent_platform.engine.llm_protocol import LLMRequest as LLMRequest
+from agent_platform.engine.llm_protocol import LLMResponse as LLMResponse
+from agent_platform.engine.llm_protocol import PromptSegment as PromptSegment
+from agent_platform.engine.llm_protocol import TokenCallback as TokenCallback
+from agent_platform.engine.llm_protocol import ToolCall as ToolCall
+from agent_platform.engine.llm_protocol import ToolSpec as ToolSpec
 
 # ---------------------------------------------------------------------------------------- errors
 
@@ -33,125 +48,6 @@ class TransientError(NodeError):
 
 class PermanentError(NodeError):
     """A failure that retrying cannot fix (bad config, 4xx, invalid output)."""
-
-
-# ------------------------------------------------------------------------------------------- LLM
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool offered to the model. ``parameters`` is a JSON schema object."""
-
-    name: str
-    description: str
-    parameters: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """A tool call requested by the model; ``arguments`` already parsed from JSON."""
-
-    id: str
-    name: str
-    arguments: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """One message of a conversation in provider-neutral form."""
-
-    role: Literal["system", "user", "assistant", "tool"]
-    content: str
-    tool_calls: tuple[ToolCall, ...] = ()
-    tool_call_id: str | None = None
-
-
-@dataclass(frozen=True)
-class LLMRequest:
-    """A chat completion request.
-
-    Attributes:
-        model: a model reference ``"<provider>:<model>"`` such as ``"openai:gpt-4o-mini"``,
-            ``"anthropic:claude-sonnet-4-5"``, ``"compat:llama3"`` or ``"offline:extractive"``.
-        response_schema: when set, the reply must be a JSON document matching this JSON schema.
-        credential_id: the vault credential holding the provider key (``None``: the org default).
-    """
-
-    model: str
-    messages: tuple[ChatMessage, ...]
-    temperature: float | None = None
-    max_tokens: int | None = None
-    tools: tuple[ToolSpec, ...] = ()
-    response_schema: dict[str, Any] | None = None
-    credential_id: str | None = None
-
-
-@dataclass(frozen=True)
-class LLMResponse:
-    """A completed reply. Token counts are as reported by the provider (offline: estimated).
-
-    Attributes:
-        model: the model that answered, labelled truthfully (``"offline:extractive"`` offline).
-        cost_usd: the cost computed from the editable price table (0 when unpriced).
-    """
-
-    text: str
-    model: str
-    provider: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    tool_calls: tuple[ToolCall, ...] = ()
-    finish_reason: str = "stop"
-
-
-TokenCallback = Callable[[str], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Category:
-    """A branch the classifier may pick."""
-
-    name: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Classification:
-    """The classifier's choice: the index into the categories given, and the usage."""
-
-    index: int
-    model: str
-    provider: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-
-
-@runtime_checkable
-class LLMClient(Protocol):
-    """One interface over OpenAI, Anthropic, OpenAI-compatible servers and the offline provider.
-
-    Errors: raises ``TransientError`` after retries on 429/5xx/timeouts are exhausted, and
-    ``PermanentError`` for anything retrying cannot fix (bad key, unknown model, bad request).
-    """
-
-    async def complete(
-        self, request: LLMRequest, *, on_token: TokenCallback | None = None
-    ) -> LLMResponse:
-        """Complete a chat; when ``on_token`` is given, stream and call it per text delta."""
-        ...
-
-    async def classify(
-        self,
-        *,
-        model: str,
-        text: str,
-        categories: tuple[Category, ...],
-        credential_id: str | None = None,
-    ) -> Classification:
-        """Pick the category that best fits ``text``."""
-        ...
 
 
 # ------------------------------------------------------------------------------------------ HTTP
@@ -257,7 +153,10 @@ class SubAgentRunner(Protocol):
     """Runs another agent's published version to completion and returns its output."""
 
     async def run(self, *, agent_id: str, inputs: dict[str, Any], step_key: str) -> Any:
-        """Run the agent; ``step_key`` makes a redelivered call reuse the first child run."""
+        """Run the agent; ``step_key`` makes a redelivered or resumed call reuse the child.
+
+        Raises ``nodes.sub_agent.SubAgentWaiting`` while the child waits for an approval.
+        """
         ...
 
 

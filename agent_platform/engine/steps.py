@@ -161,6 +161,7 @@ async def _finish(
             handle=result.handle,
             duration_ms=duration_ms,
             replayed=False,
+            model=result.model,
         )
 
 
@@ -270,7 +271,12 @@ async def execute_step(state: RunState, request: StepRequest) -> StepOutcome:
     if cached is not None:
         state.usage.add(cached)
         await state.emit(
-            "step_completed", request.step_key, request.node_id, handle=cached.handle, replayed=True
+            "step_completed",
+            request.step_key,
+            request.node_id,
+            handle=cached.handle,
+            replayed=True,
+            model=cached.model,
         )
         return StepOutcome("succeeded", request.step_key, cached.output, cached.handle)
     policy = state.configs[request.node_id].retry

@@ -11,6 +11,11 @@
   every captured block or macro output) stops at ``max_output_size``.
 
 Attribute access reads data keys before methods, so ``{{inputs.items}}`` is the key.
+
+A *marked* environment (``marked=True``) is the same sandbox whose printed values come out
+between the private-use characters :data:`MARK_OPEN` and :data:`MARK_CLOSE`, so a caller can
+tell the template's own text from substituted values; the marks do not count toward
+``max_output_size``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ from agent_platform.engine.template_ops import (
     check_call,
 )
 
+# Private-use characters put around each printed value by a marked environment.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+
 
 def _measured(environment: BoundedEnvironment, value: Any) -> None:
     limits = environment.limits
@@ -74,23 +82,41 @@ def print_plain(environment: BoundedEnvironment, value: Any) -> Any:
     return value
 
 
+@pass_environment
+def print_marked(environment: BoundedEnvironment, value: Any) -> str:
+    """Finalize for prompt segments: :func:`print_json`'s text between the two marks.
+
+    Jinja calls finalize on expression outputs only, never on the template's own text. Marks
+    inside the value are dropped, so they cannot forge a segment boundary.
+    """
+    text = str(print_json(environment, value))
+    return MARK_OPEN + text.replace(MARK_OPEN, "").replace(MARK_CLOSE, "") + MARK_CLOSE
+
+
 class BoundedEnvironment(SandboxedEnvironment):
     """A sandbox whose templates cannot exceed ``limits`` (see the module docstring).
 
     Args:
         limits: the bounds every compile and render is held to.
         json_output: print dicts and lists as JSON (prompts) rather than as Python does.
+        marked: print values (as JSON, like ``json_output``) between the segment marks.
         **options: further ``Environment`` options (``undefined``, ``autoescape``, ...).
     """
 
     intercepted_binops = frozenset(BINOPS)
 
     def __init__(
-        self, limits: TemplateLimits = DEFAULT_LIMITS, *, json_output: bool = True, **options: Any
+        self,
+        limits: TemplateLimits = DEFAULT_LIMITS,
+        *,
+        json_output: bool = True,
+        marked: bool = False,
+        **options: Any,
     ) -> None:
-        finalize = print_json if json_output else print_plain
+        finalize = print_marked if marked else print_json if json_output else print_plain
         super().__init__(optimized=False, finalize=finalize, **options)
         self.limits = limits
+        self.marked = marked
         self.filters = bound_filters(self.filters)
         self.globals.update(bounded_globals(limits))
 
@@ -128,6 +154,8 @@ class BoundedEnvironment(SandboxedEnvironment):
         parts, size = [], 0
         for chunk in chunks:
             size += len(chunk)
+            if self.marked:  # the marks are not output
+                size -= chunk.count(MARK_OPEN) + chunk.count(MARK_CLOSE)
             if size > limit:
                 raise too_big("The rendered text", size, limit, at_least=True)
             parts.append(chunk)

@@ -20,7 +20,7 @@ from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.meta import find_undeclared_variables
 
-from agent_platform.engine.protocols import PermanentError
+from agent_platform.engine.protocols import DEFAULT_MODEL, PermanentError, PromptSegment
 from agent_platform.engine.template_limits import (
     DEFAULT_LIMITS,
     TemplateLimitError,
@@ -30,7 +30,7 @@ from agent_platform.engine.template_limits import (
     too_big,
 )
 from agent_platform.engine.template_ops import take
-from agent_platform.engine.template_sandbox import BoundedEnvironment
+from agent_platform.engine.template_sandbox import MARK_CLOSE, MARK_OPEN, BoundedEnvironment
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -39,10 +39,12 @@ __all__ = [
     "check",
     "count_tokens",
     "is_template",
+    "model_name",
     "referenced_roots",
     "referenced_variables",
     "render",
     "render_json",
+    "render_segments",
     "render_summary",
     "render_value",
     "short",
@@ -66,6 +68,8 @@ _ERRORS = (
     MemoryError,
     SyntaxError,
 )
+# What ``render_segments`` splits on: the marks a marked environment puts around each value.
+_MARKED = re.compile(f"{MARK_OPEN}(.*?){MARK_CLOSE}", re.DOTALL)
 
 
 class TemplateLimitExceeded(PermanentError):
@@ -73,9 +77,14 @@ class TemplateLimitExceeded(PermanentError):
 
 
 @lru_cache(maxsize=8)
-def _environment(limits: TemplateLimits) -> BoundedEnvironment:
+def _environment(limits: TemplateLimits, marked: bool = False) -> BoundedEnvironment:
+    # ``marked``: the same bounded sandbox, printing values between the segment marks.
     return BoundedEnvironment(
-        limits, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+        limits,
+        marked=marked,
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
     )
 
 
@@ -113,8 +122,10 @@ def _check_source(template: str, limits: TemplateLimits) -> None:
         raise _error(exc, template)
 
 
-def _compile(template: str, limits: TemplateLimits, expression: str | None) -> Any:
-    env = _environment(limits)
+def _compile(
+    template: str, limits: TemplateLimits, expression: str | None, marked: bool = False
+) -> Any:
+    env = _environment(limits, marked)
     env.check_tokens(template)
     if expression is None:
         return env.from_string(template)
@@ -124,8 +135,16 @@ def _compile(template: str, limits: TemplateLimits, expression: str | None) -> A
 _compile_cached = lru_cache(maxsize=512)(_compile)
 
 
-def _compiled(template: str, limits: TemplateLimits, expression: str | None = None) -> Any:
+def _compiled(
+    template: str,
+    limits: TemplateLimits,
+    expression: str | None = None,
+    *,
+    marked: bool = False,
+) -> Any:
     """The compiled template (or, with ``expression``, its single expression).
+
+    ``marked`` compiles it for the marked environment (:func:`render_segments`).
 
     Raises:
         PermanentError: syntax errors; ``TemplateLimitExceeded`` over the limits.
@@ -134,7 +153,7 @@ def _compiled(template: str, limits: TemplateLimits, expression: str | None = No
     compile_ = _compile_cached if len(template) <= _CACHED_SIZE else _compile
     try:
         with budget(limits):
-            return compile_(template, limits, expression)
+            return compile_(template, limits, expression, marked)
     except _ERRORS as exc:
         raise _error(exc, template) from exc
 
@@ -186,6 +205,38 @@ def render(
             return compiled.render(**variables)
     except _ERRORS as exc:
         raise _error(exc, template) from exc
+
+
+def render_segments(
+    template: str, variables: Mapping[str, Any], limits: TemplateLimits = DEFAULT_LIMITS
+) -> list[PromptSegment]:
+    """Render ``template`` into its pieces: the template's own text and each substituted value.
+
+    The pieces' texts joined are what :func:`render` returns (for values without the two
+    private-use characters U+E000/U+E001, which are dropped from values). Empty template
+    pieces are left out; empty values are kept, so a template that substituted only empty
+    values still says it substituted something.
+
+    It renders in the same bounded sandbox as :func:`render`, within ``limits`` (the marks
+    around values do not count toward ``max_output_size``).
+
+    Raises:
+        PermanentError: as for :func:`render`; ``TemplateLimitExceeded`` over ``limits``.
+    """
+    if not is_template(template):
+        return [PromptSegment(template)] if template else []
+    compiled = _compiled(template, limits, marked=True)
+    try:
+        with budget(limits):
+            text = compiled.render(**variables)
+    except _ERRORS as exc:
+        raise _error(exc, template) from exc
+    pieces = _MARKED.split(text)  # literal, value, literal, value, ..., literal
+    return [
+        PromptSegment(piece, value=index % 2 == 1)
+        for index, piece in enumerate(pieces)
+        if piece or index % 2 == 1
+    ]
 
 
 def _as_data(value: Any, limits: TemplateLimits) -> Any:
@@ -315,6 +366,18 @@ def short(value: Any, length: int = SUMMARY_LEN) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def model_name(value: Any, default: Any = "") -> str:
+    """A model reference for people: ``DEFAULT_MODEL`` (or unset) reads "Organization default".
+
+    Args:
+        default: what the organization's default resolves to, shown in brackets when known.
+    """
+    if isinstance(value, Undefined) or value in (None, "", DEFAULT_MODEL):
+        known = default and not isinstance(default, Undefined)
+        return f"Organization default ({default})" if known else "Organization default"
+    return str(value)
+
+
 @lru_cache(maxsize=1)
 def _summary_environment() -> BoundedEnvironment:
     # Lenient: a summary renders whatever config the builder holds, half-edited or not.
@@ -322,6 +385,7 @@ def _summary_environment() -> BoundedEnvironment:
         DEFAULT_LIMITS, json_output=False, undefined=Undefined, autoescape=False
     )
     env.add_filter("short", short)
+    env.add_filter("model_name", model_name)
     return env
 
 
@@ -330,16 +394,20 @@ def _compile_summary(template: str) -> Any:
     return _summary_environment().from_string(template)
 
 
-def render_summary(template: str, config: Mapping[str, Any]) -> str:
+def render_summary(
+    template: str, config: Mapping[str, Any], org: Mapping[str, Any] | None = None
+) -> str:
     """Render a node type's summary template against raw config data; never raises.
 
-    Missing keys render empty and the ``short`` filter fits a value on a canvas card; a template
-    or value that cannot render gives ``""``.
+    Missing keys render empty; the ``short`` filter fits a value on a canvas card and
+    ``model_name`` names a model reference. ``org`` holds facts about the organization the
+    builder knows (``org.default_model``: what the default model resolves to). A template or
+    value that cannot render gives ``""``.
     """
     if not template:
         return ""
     try:
         with budget(DEFAULT_LIMITS):
-            return _compile_summary(template).render(**config)
+            return _compile_summary(template).render(**{**config, "org": dict(org or {})})
     except _ERRORS:
         return ""

@@ -1,51 +1,63 @@
-"""``SubprocessCodeExecutor``: user Python in a throwaway, locked-down interpreter process.
+"""``SubprocessCodeExecutor``: user Python in a throwaway bubblewrap sandbox, or not at all.
 
-Walls, outermost first: a fresh ``python -I -S`` (no site-packages, no env, no user site) with an
-EMPTY environment and a temp working directory; its own network namespace when the kernel allows
-(no interfaces, not even loopback); rlimits on CPU seconds, address space, file size, open files
-and processes; an unprivileged uid when the interpreter is reachable by it; a wall-clock timeout
-that kills the whole process group; and an audit hook in the child refusing sockets, processes,
-ctypes and /proc. The platform process only ``ast.parse``-s the code.
+The walls are the operating system's (see ``sandbox_bwrap`` for the exact bwrap command line and
+``sandbox_seccomp`` for the filters): new user/pid/network/ipc/uts/cgroup namespaces, uid 65534,
+a read-only root holding only the interpreter and system libraries, private ``/proc`` and
+``/tmp``, an empty environment, no inherited file descriptors, two stacked seccomp filters
+(no sockets but ``AF_UNIX``, no new processes or programs, no ptrace/mount/keyctl/bpf/...),
+rlimits via ``prlimit`` and a wall-clock kill of the process group. The platform process itself
+only ``ast.parse``-s the code.
+
+Fail closed: when any wall cannot be raised (no bwrap or prlimit, user namespaces disabled, no
+libseccomp, a check inside the sandbox fails) the run raises ``SandboxUnavailable`` - a
+``PermanentError`` the step shows - and the code never runs. ``check_sandbox`` tells the
+launcher's start-up log the same.
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import base64
 import contextlib
-import ctypes
 import json
+import logging
 import math
 import os
-import resource
 import secrets
 import signal
-import stat
-import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from agent_platform.engine.protocols import CodeResult, PermanentError
+from agent_platform.integrations import sandbox_bwrap, sandbox_seccomp
+from agent_platform.settings import RuntimeSettings, get_settings
 
-_CHILD = Path(__file__).with_name("_sandbox_child.py")
-_CLONE_NEWNET = 0x40000000
+log = logging.getLogger(__name__)
+_BOOTSTRAP = Path(__file__).with_name("_sandbox_child.py")
 _MB = 1024 * 1024
-NOBODY = 65534
+_CHECK_FAILED = 97  # _sandbox_child.CHECK_FAILED
+DISABLED = "Code steps are disabled: the sandbox (bubblewrap) is not available on this worker"
+
+
+class SandboxUnavailable(PermanentError):
+    """The sandbox cannot be built on this worker, so code steps refuse to run."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{DISABLED} ({reason})")
 
 
 class SubprocessCodeExecutor:
-    """The engine's ``CodeExecutor`` over a subprocess per run.
+    """The engine's ``CodeExecutor`` over one bubblewrap sandbox per run.
 
     Args:
-        python: interpreter path (the current one by default).
-        isolate_network: enter a new, empty network namespace (needs CAP_SYS_ADMIN; silently
-            skipped otherwise - the audit hook still refuses sockets).
-        run_as_uid: drop to this uid/gid (``"auto"``: nobody when running as root and the
-            interpreter is world-executable; ``None``: keep the current user).
+        runtime: where the sandbox tools are and its limits (``get_settings().runtime``, read
+            at each run, by default).
         max_stdout_bytes: captured prints beyond this are cut.
+        max_file_mb: the largest file the code may write (in its private ``/tmp``).
+        max_open_files: ``RLIMIT_NOFILE``.
         min_memory_mb: floor for ``memory_mb``; the interpreter itself needs ~30 MB of
             address space to start.
     """
@@ -53,25 +65,28 @@ class SubprocessCodeExecutor:
     def __init__(
         self,
         *,
-        python: str = sys.executable,
-        isolate_network: bool = True,
-        run_as_uid: int | str | None = "auto",
+        runtime: RuntimeSettings | None = None,
         max_stdout_bytes: int = 1_000_000,
         max_file_mb: int = 16,
         max_open_files: int = 64,
         min_memory_mb: int = 64,
     ) -> None:
-        self._python = python
-        self._isolate = isolate_network
-        if run_as_uid == "auto":
-            run_as_uid = NOBODY if os.geteuid() == 0 and _world_executable(python) else None
-        self._uid = run_as_uid if isinstance(run_as_uid, int) else None
+        self._runtime = runtime
         self._max_stdout = max_stdout_bytes
         self._fsize = max_file_mb * _MB
         self._nofile = max_open_files
         self._min_mem = min_memory_mb
-        # Resolved before fork: loading libraries inside preexec_fn is not async-signal-safe.
-        self._libc = ctypes.CDLL(None, use_errno=True) if isolate_network else None
+
+    def config(self) -> sandbox_bwrap.SandboxConfig:
+        """The checked sandbox configuration.
+
+        Raises:
+            SandboxUnavailable: a tool or a readable interpreter is missing.
+        """
+        try:
+            return sandbox_bwrap.resolve(self._runtime or get_settings().runtime)
+        except sandbox_bwrap.SandboxNotAvailable as exc:
+            raise SandboxUnavailable(str(exc)) from None
 
     async def run(
         self, *, code: str, inputs: Mapping[str, Any], timeout_s: float, memory_mb: int
@@ -79,35 +94,47 @@ class SubprocessCodeExecutor:
         """Run ``main(**inputs)`` from ``code``.
 
         Raises:
+            SandboxUnavailable: the sandbox cannot be built here (nothing ran).
             PermanentError: syntax errors, exceptions (last traceback line + user line number),
                 timeouts, CPU/memory limits, non-JSON results or inputs.
         """
         _validate(code)
+        config = self.config()
+        try:
+            outer, inner = _filters()
+        except sandbox_seccomp.SeccompUnavailable as exc:
+            raise SandboxUnavailable(str(exc)) from None
+        delimiter = f"--sandbox-result-{secrets.token_hex(16)}--"
         try:
             payload = json.dumps(
                 {
                     "code": code,
                     "inputs": dict(inputs),
                     "max_stdout": self._max_stdout,
-                    "delimiter": (delimiter := f"--sandbox-result-{secrets.token_hex(16)}--"),
+                    "delimiter": delimiter,
+                    "inner_filter": base64.b64encode(inner).decode(),
                 }
             )
         except (TypeError, ValueError):
             raise PermanentError("Code inputs must be JSON-serialisable") from None
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="sandbox-") as workdir:
-            if self._uid is not None:
-                os.chown(workdir, self._uid, self._uid)
-            out, err, rc = await self._spawn(payload, workdir, timeout_s, memory_mb)
+        out, err, rc = await self._spawn(config, outer, payload, timeout_s, memory_mb)
         duration_ms = int((time.monotonic() - started) * 1000)
+        return self._result(out, err, rc, delimiter, memory_mb, duration_ms)
+
+    def _result(
+        self, out: bytes, err: bytes, rc: int, delimiter: str, memory_mb: int, duration_ms: int
+    ) -> CodeResult:
         marker = ("\n" + delimiter + "\n").encode()
         if marker not in out:
-            raise PermanentError(_crash_reason(rc, err, memory_mb))
+            raise _failure(rc, err, memory_mb)
         head, _, tail = out.rpartition(marker)
         try:
             outcome = json.loads(tail)
         except ValueError:
             raise PermanentError("The sandbox returned an unreadable result") from None
+        if outcome.get("audit"):  # telemetry only: the code could have silenced it
+            log.info("sandboxed code touched %s", ", ".join(map(str, outcome["audit"][:20])))
         stdout = head.decode(errors="replace") + str(outcome.get("stdout", ""))
         if not outcome.get("ok"):
             raise PermanentError(
@@ -115,31 +142,50 @@ class SubprocessCodeExecutor:
                 details={"stdout": stdout[: self._max_stdout]},
             )
         return CodeResult(
-            result=outcome.get("result"),
-            stdout=stdout[: self._max_stdout],
-            duration_ms=duration_ms,
+            result=outcome.get("result"), stdout=stdout[: self._max_stdout], duration_ms=duration_ms
         )
 
     async def _spawn(
-        self, payload: str, workdir: str, timeout_s: float, memory_mb: int
+        self,
+        config: sandbox_bwrap.SandboxConfig,
+        outer_filter: bytes,
+        payload: str,
+        timeout_s: float,
+        memory_mb: int,
     ) -> tuple[bytes, bytes, int]:
-        mem = max(memory_mb, self._min_mem) * _MB
-        # A backstop only: one second above the wall clock, so the timeout normally wins.
-        cpu = math.ceil(timeout_s) + 1
-        proc = await asyncio.create_subprocess_exec(
-            self._python,
-            "-I",
-            "-S",
-            "-B",
-            str(_CHILD),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={},
-            cwd=workdir,
-            start_new_session=True,  # its own process group, killed as a whole
-            preexec_fn=lambda: self._limit(cpu, mem),  # noqa: PLW1509 - rlimits need it
+        limits = sandbox_bwrap.Limits(
+            # A backstop only: one second above the wall clock, so the timeout normally wins.
+            cpu_s=math.ceil(timeout_s) + 1,
+            memory_bytes=max(memory_mb, self._min_mem) * _MB,
+            file_bytes=self._fsize,
+            open_files=self._nofile,
         )
+        seccomp_fd = os.memfd_create("sandbox-seccomp", os.MFD_CLOEXEC)  # bwrap reads, closes it
+        try:
+            os.write(seccomp_fd, outer_filter)
+            os.lseek(seccomp_fd, 0, os.SEEK_SET)
+            command = config.command(
+                limits,
+                seccomp_fd=seccomp_fd,
+                bootstrap=_BOOTSTRAP.read_text(),
+            )
+            drop = {"user": sandbox_bwrap.NOBODY, "group": sandbox_bwrap.NOBODY}
+            proc = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env={},
+                cwd="/",
+                close_fds=True,
+                pass_fds=(seccomp_fd,),
+                start_new_session=True,  # its own process group, killed as a whole
+                **({**drop, "extra_groups": []} if config.drop_to_nobody else {}),
+            )
+        except OSError as exc:  # the binary vanished since the check, or cannot run
+            raise SandboxUnavailable(f"cannot start {config.bwrap}: {exc}") from None
+        finally:
+            os.close(seccomp_fd)
         try:
             async with asyncio.timeout(timeout_s):
                 out, err = await self._communicate(proc, payload.encode())
@@ -150,15 +196,16 @@ class SubprocessCodeExecutor:
         except BaseException:
             _kill_group(proc.pid)
             raise
-        _kill_group(proc.pid)  # no leftovers (daemonised grandchildren)
+        _kill_group(proc.pid)  # no leftovers
         return out, err, proc.returncode if proc.returncode is not None else -1
 
     async def _communicate(self, proc: Any, data: bytes) -> tuple[bytes, bytes]:
         # communicate() would buffer unbounded output; read with a ceiling instead.
         cap = 4 * self._max_stdout + 65536
-        proc.stdin.write(data)
-        await proc.stdin.drain()
-        proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            proc.stdin.write(data)
+            await proc.stdin.drain()
+            proc.stdin.close()
 
         async def read(stream: asyncio.StreamReader, limit: int) -> bytes:
             buf = bytearray()
@@ -173,21 +220,31 @@ class SubprocessCodeExecutor:
         await proc.wait()
         return out, err
 
-    def _limit(self, cpu_s: int, mem_bytes: int) -> None:
-        """Runs in the child between fork and exec: namespaces, rlimits, then drop privileges."""
-        if self._libc is not None:
-            self._libc.unshare(_CLONE_NEWNET)  # failure is fine: the audit hook still applies
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (self._fsize, self._fsize))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (self._nofile, self._nofile))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self._uid is not None:
-            os.setgroups([])
-            os.setgid(self._uid)
-            os.setuid(self._uid)
-            # After setuid: the kernel checks NPROC at setuid time, and root ignores it anyway.
-            resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+
+def check_sandbox() -> str:
+    """One line for the start-up log: the sandbox works here, or why code steps are disabled.
+
+    Runs a real probe through the sandbox (about a tenth of a second).
+    """
+    executor = SubprocessCodeExecutor()
+    probe = "import os\ndef main():\n    return os.getuid()\n"
+    try:
+        config = executor.config()
+        result = asyncio.run(executor.run(code=probe, inputs={}, timeout_s=30, memory_mb=64))
+    except SandboxUnavailable as exc:
+        return exc.message
+    except PermanentError as exc:
+        return f"{DISABLED} (the probe run failed: {exc.message})"
+    host_uid = sandbox_bwrap.NOBODY if config.drop_to_nobody else os.geteuid()
+    return (
+        f"code sandbox ready: {config.bwrap} with seccomp, uid {result.result} "
+        f"(host uid {host_uid}), no network, interpreter {config.python}"
+    )
+
+
+def _filters() -> tuple[bytes, bytes]:
+    compiled = sandbox_seccomp.filters()
+    return compiled.outer, compiled.inner
 
 
 def _validate(code: str) -> None:
@@ -200,26 +257,22 @@ def _validate(code: str) -> None:
         raise PermanentError("The code must define a top-level function main(**inputs)")
 
 
-def _crash_reason(returncode: int, stderr: bytes, memory_mb: int) -> str:
-    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return "Code was stopped: CPU time limit exceeded or memory exhausted"
-    if b"MemoryError" in stderr:
-        return f"MemoryError: memory limit exceeded ({memory_mb} MB)"
+def _failure(returncode: int, stderr: bytes, memory_mb: int) -> PermanentError:
+    """Why no result came back: the sandbox could not start, or the code was stopped."""
     lines = [ln for ln in stderr.decode(errors="replace").splitlines() if ln.strip()]
-    return f"The sandbox process failed: {lines[-1][:200] if lines else f'exit {returncode}'}"
+    last = lines[-1][:300] if lines else f"exit {returncode}"
+    if returncode == _CHECK_FAILED and last.startswith("sandbox-check:"):
+        return SandboxUnavailable(last)
+    if lines and lines[0].startswith(("bwrap:", "prlimit:")):  # failed before the interpreter
+        return SandboxUnavailable(lines[0][:300])
+    # bwrap reports a child killed by signal N as exit 128 + N.
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL):
+        return PermanentError("Code was stopped: CPU time limit exceeded or memory exhausted")
+    if b"MemoryError" in stderr:
+        return PermanentError(f"MemoryError: memory limit exceeded ({memory_mb} MB)")
+    return PermanentError(f"The sandbox process failed: {last}")
 
 
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-
-
-def _world_executable(path: str) -> bool:
-    """Whether an unprivileged user could exec ``path`` (every parent dir traversable)."""
-    real = Path(os.path.realpath(path))
-    try:
-        if not real.stat().st_mode & stat.S_IXOTH:
-            return False
-        return all(p.stat().st_mode & stat.S_IXOTH for p in real.parents)
-    except OSError:
-        return False

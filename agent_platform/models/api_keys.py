@@ -16,6 +16,7 @@ class Scope(StrEnum):
 
     AGENTS_READ = "agents:read"
     AGENTS_WRITE = "agents:write"
+    AGENTS_DELETE = "agents:delete"
     RUNS_EXECUTE = "runs:execute"
     RUNS_READ = "runs:read"
     KNOWLEDGE_WRITE = "knowledge:write"

@@ -207,12 +207,21 @@ class RunEvent(SQLModel, table=True):
 
 
 class ApprovalStatus(StrEnum):
-    """An approval request's state; only ``pending`` may change, and only once."""
+    """An approval request's state; only ``pending`` may change, and only once.
+
+    ``cancelled``: its run ended (was cancelled, failed, ...) before anyone decided; no run
+    ever reads it as a decision.
+    """
 
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
     TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+
+
+DECIDED = frozenset({ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.TIMEOUT})
+"""The statuses a waiting approval step continues on (its branch handles)."""
 
 
 class Approval(SQLModel, table=True):

@@ -7,7 +7,13 @@ import reflex as rx
 from agent_platform.state.approvals.detail import ApprovalDetailState as D
 from agent_platform.state.approvals.view import FormFieldView, Pair, StepView, VoteView
 
-STATUS_COLORS = (("approved", "green"), ("rejected", "red"), ("timeout", "amber"), "indigo")
+STATUS_COLORS = (
+    ("approved", "green"),
+    ("rejected", "red"),
+    ("timeout", "amber"),
+    ("cancelled", "gray"),
+    "indigo",
+)
 
 
 def status_badge(status) -> rx.Component:

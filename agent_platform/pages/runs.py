@@ -10,15 +10,32 @@ from agent_platform.components.flow_canvas.panels import status_badge, step_insp
 from agent_platform.components.page import app_page
 from agent_platform.components.ui import empty_state, page_header, table
 from agent_platform.state.builder.steps import RunRow
-from agent_platform.state.runs.runs import STATUSES, TRIGGERS, RunDetailState, RunsListState
+from agent_platform.state.runs.detail import RunDetailState
+from agent_platform.state.runs.runs import STATUSES, TRIGGERS, RunsListState
 
 
 def _option(pair: rx.Var) -> rx.Component:
     return rx.select.item(pair[1], value=pair[0])
 
 
+def _date(label: str, name: str, value: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="2", color_scheme="gray"),
+        rx.input(
+            type="date",
+            value=value,
+            on_change=lambda v: RunsListState.set_filter(name, v),
+            aria_label=f"{label} date (UTC)",
+            name=name,
+            width="150px",
+        ),
+        spacing="1",
+        align="center",
+    )
+
+
 def filters() -> rx.Component:
-    """Agent, status and trigger filters."""
+    """Agent, status, trigger and date-range filters (dates are UTC days, both inclusive)."""
     return rx.hstack(
         rx.select.root(
             rx.select.trigger(placeholder="Agent", min_width="200px"),
@@ -32,14 +49,27 @@ def filters() -> rx.Component:
             value=RunsListState.status,
             on_change=lambda v: RunsListState.set_filter("status", v),
             name="status",
+            aria_label="Status",
         ),
         rx.select(
             TRIGGERS,
             value=RunsListState.trigger,
             on_change=lambda v: RunsListState.set_filter("trigger", v),
             name="trigger",
+            aria_label="Trigger",
         ),
-        spacing="2",
+        _date("From", "from", RunsListState.date_from),
+        _date("To", "to", RunsListState.date_to),
+        rx.cond(
+            RunsListState.filtered,
+            rx.button(
+                "Clear filters",
+                on_click=RunsListState.clear_filters,
+                variant="ghost",
+                size="2",
+            ),
+        ),
+        spacing="3",
         wrap="wrap",
         align="center",
     )
@@ -57,30 +87,71 @@ def _row(run: RunRow) -> rx.Component:
     )
 
 
+def _results() -> rx.Component:
+    """The table, how many rows it shows, and "Load more" while the server has more."""
+    return rx.vstack(
+        table(
+            ["Agent", "Status", "Trigger", "Started", "Duration", "Tokens", "Cost"],
+            rx.foreach(RunsListState.rows, _row),
+        ),
+        rx.hstack(
+            rx.text(
+                "Showing ",
+                RunsListState.rows.length(),
+                " runs",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(
+                RunsListState.has_more,
+                rx.button(
+                    "Load more",
+                    on_click=RunsListState.load_more,
+                    variant="soft",
+                    size="2",
+                ),
+            ),
+            spacing="3",
+            align="center",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _empty() -> rx.Component:
+    return rx.cond(
+        RunsListState.filtered,
+        empty_state(
+            "filter",
+            "No runs match these filters",
+            "Widen the dates or clear the filters to see more.",
+            rx.button("Clear filters", on_click=RunsListState.clear_filters, variant="soft"),
+        ),
+        empty_state(
+            "activity",
+            "No runs yet",
+            "Runs appear here as soon as an agent is triggered.",
+            rx.link(
+                rx.button(
+                    rx.icon("arrow-right", size=16),
+                    "Go to agents",
+                    size="3",
+                    variant="soft",
+                ),
+                href=routes.AGENTS,
+            ),
+        ),
+    )
+
+
 @app_page(routes.RUNS, "Runs", on_load=[RunsListState.load])
 def runs() -> rx.Component:
-    """Every run of the organization."""
+    """Every run of the organization, filtered and paged on the server."""
     return rx.vstack(
         page_header("Runs", "Every execution of every agent, with its steps and results."),
         filters(),
-        rx.cond(
-            RunsListState.rows.length() > 0,
-            table(
-                ["Agent", "Status", "Trigger", "Started", "Duration", "Tokens", "Cost"],
-                rx.foreach(RunsListState.rows, _row),
-            ),
-            empty_state(
-                "activity",
-                "No runs yet",
-                "Runs appear here as soon as an agent is triggered.",
-                rx.link(
-                    rx.button(
-                        rx.icon("arrow-right", size=16), "Go to agents", size="3", variant="soft"
-                    ),
-                    href=routes.AGENTS,
-                ),
-            ),
-        ),
+        rx.cond(RunsListState.rows.length() > 0, _results(), _empty()),
         spacing="5",
         width="100%",
     )
@@ -96,6 +167,16 @@ def _detail_header() -> rx.Component:
             rx.link(
                 rx.button("Open in builder", variant="soft", size="1"),
                 href=routes.AGENT_EDIT + "?id=" + run.agent_id,
+            ),
+            rx.cond(
+                RunDetailState.live,
+                rx.button(
+                    "Cancel run",
+                    on_click=RunDetailState.cancel,
+                    color_scheme="red",
+                    variant="soft",
+                    size="1",
+                ),
             ),
             spacing="3",
             align="center",

@@ -76,6 +76,15 @@ def _secret_fields() -> rx.Component:
                     "Any OpenAI-compatible server: Ollama, vLLM, LM Studio.",
                 ),
             ),
+            rx.cond(
+                CredentialsState.kind == "llm_provider",
+                field(
+                    "Default model (optional)",
+                    text_input("model", "e.g. gpt-4o, claude-sonnet-4-5, llama3:8b"),
+                    "What steps left on “Organization default” use when this is the first "
+                    "provider. Empty: gpt-4o-mini, claude-haiku-4-5, or the server's first model.",
+                ),
+            ),
             width="100%",
         ),
     )

@@ -3,6 +3,11 @@
 The matrix follows the product's permissions table: owners, admins and editors create, edit and
 execute agents; owners and admins delete agents and manage integrations, members, API keys and
 see the audit log; only owners manage billing; viewers see agents and runs only.
+
+An API key acts through its scopes, but never beyond its creator: a key can only be given
+scopes the creator's role grants in full, and each time it is used its scopes are cut down to
+those the creator's *current* role still grants (a demoted or removed creator's keys shrink
+with them).
 """
 
 from __future__ import annotations
@@ -64,12 +69,24 @@ SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
     Scope.AGENTS_WRITE: frozenset(
         {Permission.VIEW_AGENTS, Permission.CREATE_AGENT, Permission.EDIT_AGENT}
     ),
+    Scope.AGENTS_DELETE: frozenset({Permission.VIEW_AGENTS, Permission.DELETE_AGENT}),
     Scope.RUNS_EXECUTE: frozenset({Permission.EXECUTE_AGENT}),
     Scope.RUNS_READ: frozenset({Permission.VIEW_RUNS}),
     Scope.KNOWLEDGE_WRITE: frozenset({Permission.VIEW_KNOWLEDGE, Permission.EDIT_KNOWLEDGE}),
 }
 
 ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+
+def scopes_for_role(role: Role | None) -> frozenset[Scope]:
+    """The scopes whose every permission ``role`` has (none for ``None``: no role, no scopes)."""
+    granted = ROLE_PERMISSIONS[role] if role else frozenset()
+    return frozenset(s for s, needs in SCOPE_PERMISSIONS.items() if needs <= granted)
+
+
+def scopes_granting(permission: Permission) -> list[str]:
+    """The scope names that grant ``permission``, e.g. ``["agents:delete"]``."""
+    return [s.value for s, perms in SCOPE_PERMISSIONS.items() if permission in perms]
 
 
 @dataclass(frozen=True)
@@ -105,9 +122,17 @@ class Principal:
 
     def require(self, permission: Permission) -> None:
         """Raise ``Forbidden`` unless ``permission`` is granted."""
-        if not self.can(permission):
-            who = "This API key" if self.api_key_id else f"The {self.role} role"
+        if self.can(permission):
+            return
+        action = permission.value.replace("_", " ")
+        if self.api_key_id is None:
             raise Forbidden(
-                f"{who} is not allowed to {permission.value.replace('_', ' ')}.",
+                f"The {self.role} role is not allowed to {action}.",
                 details={"permission": permission.value},
             )
+        needs = scopes_granting(permission)
+        raise Forbidden(
+            f"This API key is not allowed to {action}: it needs the scope "
+            f"{' or '.join(needs) or '(none exists)'}, and its creator's role must grant it.",
+            details={"permission": permission.value, "scopes": needs},
+        )

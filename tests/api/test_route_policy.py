@@ -63,6 +63,8 @@ def test_public_routes_are_exactly_the_allowlist():
     assert {
         ("GET", "/api/v1/health"),
         ("GET", "/api/v1/openapi.json"),
+        # Whether the UI's websocket would accept a page's origin: yes/no and the base URL.
+        ("GET", "/api/v1/origin"),
         # The UI's one-time-code -> HttpOnly cookie exchange (api/web_session.py).
         ("GET", "/api/v1/auth/web/session"),
         ("GET", "/api/v1/auth/web/logout"),

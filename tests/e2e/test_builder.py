@@ -87,9 +87,14 @@ def _build(page, shot) -> None:
 def _configure_llm(page, shot) -> None:
     _node(page, "llm_1").click()
     expect(_field(page, "model")).to_be_visible()
+    # A new step uses the organization's default; without a key that is the offline model.
+    default = "Organization default (offline:extractive)"
+    expect(_node(page, "llm_1")).to_contain_text(default)
+    expect(_field(page, "model").get_by_role("combobox")).to_contain_text(default)
     _field(page, "model").get_by_role("combobox").click()
     page.get_by_role("option", name="offline:extractive", exact=True).click()
-    expect(_node(page, "llm_1")).to_contain_text("offline:extractive")
+    expect(_node(page, "llm_1")).to_contain_text("offline:extractive · ")
+    expect(_node(page, "llm_1")).not_to_contain_text("Organization default")
     prompt = _field(page, "prompt").locator("textarea")
     prompt.fill("Answer in one line:")
     prompt.blur()

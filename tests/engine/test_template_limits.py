@@ -11,9 +11,11 @@ from agent_platform.engine.template_sandbox import BoundedEnvironment
 from agent_platform.engine.templating import (
     TemplateLimitExceeded,
     TemplateLimits,
+    _environment,
     check,
     render,
     render_json,
+    render_segments,
     render_value,
 )
 
@@ -83,6 +85,26 @@ def test_bombs_from_variables_fail_at_render():
         check(template, SMALL)
         with pytest.raises(TemplateLimitExceeded, match="limit"):
             render(template, v, SMALL)
+        # Prompts render into segments through the same bounded (marked) sandbox.
+        with pytest.raises(TemplateLimitExceeded, match="limit"):
+            render_segments(template, v, SMALL)
+
+
+def test_segments_render_in_the_bounded_sandbox():
+    env = _environment(SMALL, True)
+    assert isinstance(env, BoundedEnvironment) and env.marked and not env.optimized
+    plain = _environment(SMALL)
+    assert {k: f.__name__ for k, f in env.filters.items()} == {
+        k: f.__name__ for k, f in plain.filters.items()
+    }
+    with pytest.raises(PermanentError):
+        render_segments("{{ ''.__class__.__mro__ }}", {})
+    # The marks around values do not count toward the output size; the text does.
+    fits = TemplateLimits(max_output_size=10)
+    segments = render_segments("{{ a }}{{ a }}", {"a": "abcde"}, fits)
+    assert [s.text for s in segments] == ["abcde", "abcde"]
+    with pytest.raises(TemplateLimitExceeded, match="rendered text"):
+        render_segments("{{ a }}{{ a }}!", {"a": "abcde"}, fits)
 
 
 def test_output_work_and_time_are_bounded():

@@ -107,7 +107,11 @@ def list_approvals(
     principal: Principal = Auth,
     session: Session = Db,
 ) -> list[ApprovalOut]:
-    """The organization's approvals (``status``: pending, decided, approved, rejected, timeout)."""
+    """The organization's approvals.
+
+    ``status``: pending, decided (any closed one), approved, rejected, timeout or cancelled
+    (its execution ended first).
+    """
     rows = approvals.list_approvals(
         session, principal=principal, status=status, agent_id=agent_id, assignee=assignee, search=q
     )

@@ -7,12 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Out
+from agent_platform.models.runs import RunStatus, RunTrigger
+from agent_platform.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agent_platform.services.permissions import Principal
 from agent_platform.services.runs import runs
+from agent_platform.services.runtime import cancel as cancellation
 
 router = APIRouter(prefix="/api/v1", tags=["executions"])
 
@@ -23,8 +27,8 @@ class ExecutionOut(Out):
     id: uuid.UUID
     agent_id: uuid.UUID
     version_id: uuid.UUID | None
-    status: str
-    trigger: str
+    status: RunStatus
+    trigger: RunTrigger
     inputs: dict[str, Any]
     output: Any
     error: str | None
@@ -41,6 +45,8 @@ class ExecutionOut(Out):
 
 
 class ExecutionPageOut(Out):
+    """``next_cursor`` is ``null`` on the last page."""
+
     items: list[ExecutionOut]
     next_cursor: str | None
 
@@ -84,16 +90,27 @@ Db = deps.Db
 @router.get("/executions")
 def list_executions(
     agent_id: uuid.UUID | None = None,
-    status: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    status: RunStatus | None = None,
+    trigger: RunTrigger | None = None,
+    created_after: AwareDatetime | None = Query(
+        default=None, description="Only executions created at or after this instant."
+    ),
+    created_before: AwareDatetime | None = Query(
+        default=None, description="Only executions created before this instant."
+    ),
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     principal: Principal = Auth,
     session: Session = Db,
 ) -> ExecutionPageOut:
-    """The organization's executions, newest first."""
+    """One page of the organization's executions, newest first, filtered.
+
+    Pass ``next_cursor`` back as ``?cursor=`` (with the same filters) for the next page.
+    """
     page = runs.list_runs(
-        session, principal=principal, agent_id=agent_id, status=status, cursor=cursor, limit=limit
-    )
+        session, principal=principal, agent_id=agent_id, status=status, trigger=trigger,
+        created_after=created_after, created_before=created_before, cursor=cursor, limit=limit,
+    )  # fmt: skip
     items = [ExecutionOut.model_validate(r) for r in page.items]
     return ExecutionPageOut(items=items, next_cursor=page.next_cursor)
 
@@ -133,6 +150,9 @@ def list_logs(
 def cancel_execution(
     execution_id: uuid.UUID, principal: Principal = Auth, session: Session = Db
 ) -> ExecutionOut:
-    """Cancel: pending/paused executions at once, running ones between steps."""
-    run = runs.cancel_run(session, principal=principal, run_id=execution_id)
+    """Cancel: pending/paused executions at once, running ones between steps.
+
+    Sub-agent executions are cancelled with it; the approvals they waited for are closed.
+    """
+    run = cancellation.cancel_run(session, principal=principal, run_id=execution_id)
     return ExecutionOut.model_validate(run)

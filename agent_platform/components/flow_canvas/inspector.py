@@ -10,7 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from agent_platform.state.builder.editor import BuilderState
-from agent_platform.state.builder.fields import NO_CREDENTIAL, FieldView, KeyValue
+from agent_platform.state.builder.fields import NO_CREDENTIAL, Choice, FieldView, KeyValue
 from agent_platform.state.builder.inspector import CredentialOption, InspectorState
 
 MONO = {"font_family": "var(--code-font-family)", "font_size": "12px"}
@@ -78,9 +78,23 @@ def _select(field: FieldView) -> rx.Component:
     )
 
 
+def _choice(choice: Choice) -> rx.Component:
+    return rx.select.item(choice.label, value=choice.value)
+
+
 def _model(field: FieldView) -> rx.Component:
+    # The organization's models by name ("Organization default (offline:extractive)" first);
+    # any other ``provider:model`` can be typed below.
+    picker = rx.select.root(
+        rx.select.trigger(width="100%"),
+        rx.select.content(rx.foreach(field.choices, _choice)),
+        value=field.value,
+        on_change=lambda value: InspectorState.set_field(field.key, value),
+        disabled=~BuilderState.can_edit,
+        name=field.key,
+    )
     return rx.vstack(
-        _select(field),
+        picker,
         _blur_input(field, placeholder="or type provider:model", size="1"),
         spacing="1",
         width="100%",

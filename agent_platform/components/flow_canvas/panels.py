@@ -84,7 +84,7 @@ def _block(label: str, value: rx.Var) -> rx.Component:
 
 
 def step_inspector(step: StepRow) -> rx.Component:
-    """One step's inputs, output, error, tokens, cost and duration."""
+    """One step's inputs, output, error, tokens, cost, duration and the model that answered."""
     return rx.vstack(
         rx.hstack(rx.code(step.node_id), status_badge(step.status), spacing="2", align="center"),
         rx.hstack(
@@ -93,6 +93,7 @@ def step_inspector(step: StepRow) -> rx.Component:
             rx.text(step.tokens, size="1"),
             rx.text("·", size="1"),
             rx.text(step.cost, size="1"),
+            rx.cond(step.model != "", rx.text("· " + step.model, size="1", title="Model")),
             color_scheme="gray",
             spacing="1",
             wrap="wrap",

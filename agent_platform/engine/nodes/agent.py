@@ -27,7 +27,7 @@ from agent_platform.engine.nodes.base import (
     NodeContext,
     NodeResult,
 )
-from agent_platform.engine.nodes.llm import MODEL_PATTERN
+from agent_platform.engine.nodes.llm import MODEL_SUMMARY, model_field
 from agent_platform.engine.protocols import (
     ChatMessage,
     LLMRequest,
@@ -41,7 +41,7 @@ from agent_platform.engine.protocols import (
 class AgentConfig(NodeConfig):
     """Model, instructions, task and tools; at most ``max_iterations`` model turns use tools."""
 
-    model: str = Field(default="openai:gpt-4o-mini", pattern=MODEL_PATTERN)
+    model: str = model_field()
     system_prompt: str = Field(default="You are a helpful assistant.", max_length=100_000)
     prompt: str = Field(default="{{inputs.message}}", min_length=1, max_length=100_000)
     temperature: float | None = Field(default=None, ge=0, le=2)
@@ -86,7 +86,7 @@ class AgentNode(Node[AgentConfig]):
         {"label", "retry", "model", "http_tools", "sub_agent_tools", "knowledge_base_ids"}
     )
     example_config: ClassVar[dict[str, Any]] = {"prompt": "{{inputs.message}}"}
-    summary_template = "{{ model }} · {{ (prompt or '') | short }}"
+    summary_template = MODEL_SUMMARY % "prompt"
     output_paths = ("output.text",)
     field_widgets: ClassVar[Mapping[str, FieldWidget]] = {
         "model": "model",
@@ -144,8 +144,8 @@ class AgentNode(Node[AgentConfig]):
         if ctx.substep is None:
             raise PermanentError("The agent node needs step recording")
         config = ctx.config
-        messages = [ChatMessage("system", ctx.render(config.system_prompt))]
-        messages.append(ChatMessage("user", ctx.render(config.prompt)))
+        messages = [ctx.render_message("system", config.system_prompt)]
+        messages.append(ctx.render_message("user", config.prompt))
         tools, calls_made = tool_specs(config, ctx), []
         usage = NodeResult()
         for turn_index in range(config.max_iterations + 1):
@@ -155,7 +155,7 @@ class AgentNode(Node[AgentConfig]):
             turn = turn_result.output
             if not turn["tool_calls"]:
                 usage.output = {"text": turn["text"], "tool_calls": calls_made}
-                usage.output["turns"] = turn_index + 1
+                usage.output.update(turns=turn_index + 1, model=usage.model)
                 return usage
             calls = tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in turn["tool_calls"])
             messages.append(ChatMessage("assistant", turn["text"], tool_calls=calls))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent_platform.engine import templating
 from agent_platform.engine.protocols import (
     ApprovalGate,
+    ChatMessage,
     CodeExecutor,
     HttpClient,
     LLMClient,
@@ -135,6 +136,11 @@ class NodeContext(Generic[ConfigT]):
         """Render a text template against this step's variables."""
         return templating.render(template, self.variables, self.template_limits)
 
+    def render_message(self, role: Literal["system", "user"], template: str) -> ChatMessage:
+        """A chat message rendered from ``template``, with its substituted values marked."""
+        segments = tuple(templating.render_segments(template, self.variables, self.template_limits))
+        return ChatMessage(role, "".join(s.text for s in segments), segments=segments)
+
     def render_value(self, template: Any) -> Any:
         """Render keeping native types for single-expression templates."""
         return templating.render_value(template, self.variables, self.template_limits)
@@ -189,7 +195,8 @@ class Node(Generic[ConfigT]):
     ``example_config`` is the config the builder drops on the canvas; it must validate.
     ``non_template_fields`` are top-level config keys that are not templates (e.g. code).
     ``summary_template`` is the line the canvas card shows under the title: a template over
-    the node's raw config (``{{ model }} · {{ prompt | short }}``; unset keys render empty).
+    the node's raw config (``{{ model | model_name }} · {{ prompt | short }}``; unset keys
+    render empty) and ``org``, facts about the organization (``org.default_model``).
     ``output_paths`` are the variables the builder's picker offers, under the node id
     (``output.text`` becomes ``{{llm_1.output.text}}``). ``field_widgets`` names the inspector
     control of config fields the JSON schema alone does not tell: ``prompt``, ``model``,
@@ -243,9 +250,14 @@ class Node(Generic[ConfigT]):
         return [Handle("out", "Next")]
 
     @classmethod
-    def summary(cls, data: Mapping[str, Any]) -> str:
-        """The canvas card's line for raw (possibly invalid) config ``data``."""
-        return templating.render_summary(cls.summary_template, data)
+    def summary(cls, data: Mapping[str, Any], org: Mapping[str, Any] | None = None) -> str:
+        """The canvas card's line for raw (possibly invalid) config ``data``.
+
+        Args:
+            org: what the builder knows about the organization, e.g. ``default_model`` (the
+                model the organization's default resolves to).
+        """
+        return templating.render_summary(cls.summary_template, data, org)
 
     @classmethod
     def variable_paths(cls, data: Mapping[str, Any]) -> list[str]:

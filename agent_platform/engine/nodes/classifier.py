@@ -15,7 +15,7 @@ from agent_platform.engine.nodes.base import (
     NodeContext,
     NodeResult,
 )
-from agent_platform.engine.nodes.llm import MODEL_PATTERN
+from agent_platform.engine.nodes.llm import MODEL_SUMMARY, model_field
 from agent_platform.engine.protocols import Category, PermanentError
 
 
@@ -32,7 +32,7 @@ class ClassifierCategory(BaseModel):
 class ClassifierConfig(NodeConfig):
     """The text to classify and at least two categories."""
 
-    model: str = Field(default="openai:gpt-4o-mini", pattern=MODEL_PATTERN)
+    model: str = model_field()
     input: str = Field(default="{{inputs.message}}", min_length=1)
     categories: list[ClassifierCategory] = Field(min_length=2, max_length=50)
     credential_id: str | None = None
@@ -55,7 +55,7 @@ class ClassifierNode(Node[ClassifierConfig]):
     description = "Let a model choose which category the text belongs to, and branch on it."
     dynamic_handles = True
     non_template_fields = frozenset({"label", "retry", "model", "categories"})
-    summary_template = "{{ model }} · {{ (input or '') | short }}"
+    summary_template = MODEL_SUMMARY % "input"
     field_widgets: ClassVar[Mapping[str, FieldWidget]] = {
         "model": "model",
         "input": "prompt",
@@ -88,7 +88,7 @@ class ClassifierNode(Node[ClassifierConfig]):
             raise PermanentError(f"The classifier returned an unknown category #{result.index}")
         chosen = config.categories[result.index]
         return NodeResult(
-            output={"category_id": chosen.id, "category": chosen.name},
+            output={"category_id": chosen.id, "category": chosen.name, "model": result.model},
             handle=chosen.id,
             input_tokens=result.input_tokens,
             output_tokens=result.output_tokens,

@@ -15,15 +15,27 @@ from agent_platform.engine.nodes.base import (
     NodeContext,
     NodeResult,
 )
-from agent_platform.engine.protocols import ChatMessage, LLMRequest, PermanentError
+from agent_platform.engine.protocols import DEFAULT_MODEL, LLMRequest, PermanentError
 
-MODEL_PATTERN = r"^[a-z0-9_-]+:\S+$"
+MODEL_PATTERN = rf"^({DEFAULT_MODEL}|[a-z0-9_-]+:\S+)$"
+MODEL_HELP = (
+    f"Organization default ('{DEFAULT_MODEL}'): the default model of the first provider "
+    "configured in Settings → Credentials, or offline:extractive without one. Or "
+    "'<provider>:<model>', e.g. openai:gpt-4o."
+)
+#: Summary of the model-calling nodes: the model (its default resolved) and a field.
+MODEL_SUMMARY = "{{ model | model_name(org.default_model) }} · {{ (%s or '') | short }}"
+
+
+def model_field() -> Any:
+    """The ``model`` config field of the nodes that call a model (default: the org's)."""
+    return Field(default=DEFAULT_MODEL, pattern=MODEL_PATTERN, description=MODEL_HELP)
 
 
 class LLMConfig(NodeConfig):
     """A prompt for a model; ``response_schema`` asks for JSON parsed into ``output.json``."""
 
-    model: str = Field(default="openai:gpt-4o-mini", pattern=MODEL_PATTERN)
+    model: str = model_field()
     system_prompt: str = Field(default="", max_length=100_000)
     prompt: str = Field(min_length=1, max_length=100_000)
     temperature: float | None = Field(default=None, ge=0, le=2)
@@ -60,7 +72,7 @@ class LLMNode(Node[LLMConfig]):
     icon = "sparkles"
     description = "Ask a language model; optionally get structured JSON back."
     non_template_fields = frozenset({"label", "retry", "model", "response_schema"})
-    summary_template = "{{ model }} · {{ (prompt or '') | short }}"
+    summary_template = MODEL_SUMMARY % "prompt"
     output_paths = ("output.text",)
     field_widgets: ClassVar[Mapping[str, FieldWidget]] = {
         "model": "model",
@@ -68,18 +80,19 @@ class LLMNode(Node[LLMConfig]):
         "prompt": "prompt",
         "credential_id": "credential",
     }
-    example_config: ClassVar[dict[str, Any]] = {
-        "model": "openai:gpt-4o-mini",
-        "prompt": "{{inputs.message}}",
-    }
+    example_config: ClassVar[dict[str, Any]] = {"prompt": "{{inputs.message}}"}
 
     async def run(self, ctx: NodeContext[LLMConfig]) -> NodeResult:
-        """Render the prompts, call the model (streaming tokens) and shape the output."""
+        """Render the prompts, call the model (streaming tokens) and shape the output.
+
+        ``output.model`` (and the step's ``model``) is the model that answered: the
+        organization's default resolved, when the node uses it.
+        """
         config = ctx.config
         messages = []
         if config.system_prompt:
-            messages.append(ChatMessage(role="system", content=ctx.render(config.system_prompt)))
-        messages.append(ChatMessage(role="user", content=ctx.render(config.prompt)))
+            messages.append(ctx.render_message("system", config.system_prompt))
+        messages.append(ctx.render_message("user", config.prompt))
         request = LLMRequest(
             model=config.model,
             messages=tuple(messages),

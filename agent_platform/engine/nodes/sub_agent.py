@@ -1,4 +1,10 @@
-"""``sub_agent``: run another agent's published version and use its output."""
+"""``sub_agent``: run another agent's published version and use its output.
+
+A child that pauses (it waits for an approval) pauses this step too: the runner raises
+:class:`SubAgentWaiting`, the step is recorded ``paused`` and the run pauses. When the child can
+continue, the run is resumed, this step runs again under the same step key and the runner
+rejoins the same child run, whose completed steps replay.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,18 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult
+
+
+class SubAgentWaiting(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a ``SubAgentRunner``: the child run paused; the calling step pauses too.
+
+    Args:
+        run_id: the child run that waits.
+    """
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
 
 
 class SubAgentConfig(NodeConfig):
@@ -31,9 +49,17 @@ class SubAgentNode(Node[SubAgentConfig]):
     }
 
     async def run(self, ctx: NodeContext[SubAgentConfig]) -> NodeResult:
-        """Run the child agent; ``step_key`` makes a redelivery reuse the same child run."""
+        """Run the child agent; ``step_key`` makes a redelivery or resume reuse the same child.
+
+        Returns:
+            The child's output, or a ``paused`` result naming the child run while it waits.
+        """
         inputs = ctx.render_json(ctx.config.inputs)
-        output = await ctx.sub_agents.run(
-            agent_id=ctx.config.agent_id, inputs=inputs, step_key=ctx.step_key
-        )
+        try:
+            output = await ctx.sub_agents.run(
+                agent_id=ctx.config.agent_id, inputs=inputs, step_key=ctx.step_key
+            )
+        except SubAgentWaiting as waiting:
+            request = {"waiting_for": "sub_agent", "sub_agent_run_id": waiting.run_id}
+            return NodeResult(output=request, status="paused")
         return NodeResult(output=output)

@@ -9,10 +9,11 @@ from agent_platform.integrations.llm.offline import (
     hashed_embedder,
 )
 from agent_platform.integrations.llm.openai_client import OpenAIChatClient
-from agent_platform.integrations.llm.router import KeyLookup, LLMRouter
+from agent_platform.integrations.llm.router import DefaultLookup, KeyLookup, LLMRouter
 
 __all__ = [
     "AnthropicChatClient",
+    "DefaultLookup",
     "KeyLookup",
     "LLMRouter",
     "ModelPrice",

@@ -2,8 +2,11 @@
 
 Used when no provider key is configured. It labels itself ``offline:extractive`` and returns
 verbatim sentences from the system/user/tool messages that best match the last user question
-(BM25 over sentences). Token counts are estimates (~4 characters per token), flagged by
-``usage_estimated`` on the response.
+(BM25 over sentences). Of a message rendered from a template (``ChatMessage.segments``) it
+quotes what was substituted (the user's message, upstream outputs, retrieved passages); the
+template's own complete sentences only when that content has nothing relevant, and never its
+lead-ins ("Answer from this message:"). Messages with nothing substituted are content as a
+whole. Token counts are estimates (~4 characters per token), flagged by ``usage_estimated``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from agent_platform.engine.protocols import (
     LLMRequest,
     LLMResponse,
     PermanentError,
+    PromptSegment,
     TokenCallback,
 )
 
@@ -46,6 +50,7 @@ _LABEL = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ENDS = (".", "!", "?")
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,13 @@ class OfflineLLM:
         self, request: LLMRequest, *, on_token: TokenCallback | None = None
     ) -> LLMResponse:
         """Answer from the request's own messages (see module docstring)."""
-        question, sentences = _question_and_sentences(request.messages)
+        question, content, statements = _sources(request.messages)
+        # The content first; the template's own statements only if the content has nothing.
+        best = extract(question, content, self._max) or extract(question, statements, self._max)
         if request.response_schema is not None:
-            context = "\n".join(sentences)
-            value = _fill(request.response_schema, question, sentences, context, self._max)
-            text = json.dumps(value)
+            context = "\n".join(content + statements)
+            text = json.dumps(_fill(request.response_schema, best, context))
         else:
-            best = extract(question, sentences, self._max)
             text = " ".join(best) if best else NO_MATCH
         if on_token is not None:
             for piece in re.findall(r"\S+\s*", text):
@@ -164,24 +169,74 @@ class OfflineLLM:
         )
 
 
-def _question_and_sentences(messages: Sequence[ChatMessage]) -> tuple[str, list[str]]:
-    """The last user question, and every candidate sentence from the other content."""
-    last_user = next((m for m in reversed(messages) if m.role == "user"), None)
-    question = last_user.content if last_user else ""
-    own = [s.strip() for s in _SENTENCE.split(question) if s.strip()]
+def _content(message: ChatMessage) -> tuple[str, ...]:
+    """What of a message is content: the values substituted into its template.
+
+    All of it when nothing was substituted (a static system prompt, a tool result, a reply).
+    """
+    values = message.substituted
+    return (message.content,) if values is None else values
+
+
+def _statements(message: ChatMessage) -> list[str]:
+    """The complete sentences a templated message's own text states ("Orders ship in two days.").
+
+    Lead-ins to a value ("Answer from this message:") and the rest of a sentence a value began
+    ("{{name}} wrote:") are instructions or framing, never statements.
+    """
+    if message.substituted is None:
+        return []
+    found: list[str] = []
+    previous: PromptSegment | None = None
+    for segment in message.segments:
+        if not segment.value:
+            pieces = _SENTENCE.split(segment.text)
+            if _continues(previous, segment.text):
+                pieces = pieces[1:]
+            found += [p.strip() for p in pieces if p.strip().endswith(_ENDS)]
+        previous = segment
+    return found
+
+
+def _continues(value: PromptSegment | None, text: str) -> bool:
+    """Whether template ``text`` goes on with the sentence the ``value`` before it began."""
+    if value is None or value.text.rstrip().endswith(_ENDS):
+        return False
+    return not text.lstrip(" \t").startswith("\n")
+
+
+def _question(texts: Sequence[str]) -> str:
+    own = [s.strip() for text in texts for s in _SENTENCE.split(text) if s.strip()]
     if len(own) > 1:
-        # A templated prompt ("Context: ... Question: ...?"): the question is the "?" part.
-        asked = [s for s in own if s.endswith("?")] or own[-1:]
-        question = " ".join(asked)
-    sentences: list[str] = []
-    for m in messages:
-        if m.role == "assistant":
-            continue
-        for s in _SENTENCE.split(m.content):
+        # A message with context and a question ("Context: ... Question: ...?"): the "?" part.
+        return " ".join([s for s in own if s.endswith("?")] or own[-1:])
+    return " ".join(own)
+
+
+def _candidates(texts: Sequence[str], question: str) -> list[str]:
+    found = []
+    for text in texts:
+        for s in _SENTENCE.split(text):
             s = _LABEL.sub("", s.strip())
             if s and s not in question and tokens(s):
-                sentences.append(s)
-    return question, list(dict.fromkeys(sentences))
+                found.append(s)
+    return found
+
+
+def _sources(messages: Sequence[ChatMessage]) -> tuple[str, list[str], list[str]]:
+    """The last user question, the content's sentences and the templates' own statements.
+
+    Of a templated message ("Answer from this message: {{inputs.message}}") the content is
+    what was substituted (the user's message, upstream outputs, retrieved passages); the
+    template's text is its author's: only its complete sentences are kept, as statements.
+    """
+    last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+    question = _question(_content(last_user)) if last_user else ""
+    read = [m for m in messages if m.role != "assistant"]
+    content = _candidates([t for m in read for t in _content(m)], question)
+    statements = _candidates([t for m in read for t in _statements(m)], question)
+    content = list(dict.fromkeys(content))
+    return question, content, [s for s in dict.fromkeys(statements) if s not in content]
 
 
 def extract(question: str, sentences: Sequence[str], k: int) -> list[str]:
@@ -208,21 +263,14 @@ def extract(question: str, sentences: Sequence[str], k: int) -> list[str]:
     return [sentences[i] for i in sorted(top) if scores[i] >= cutoff]
 
 
-def _fill(
-    schema: dict[str, Any],
-    question: str,
-    sentences: list[str],
-    context: str,
-    k: int,
-    name: str = "",
-) -> Any:
+def _fill(schema: dict[str, Any], best: list[str], context: str, name: str = "") -> Any:
     """A value matching ``schema``: "name: value" pairs found verbatim, else empty defaults."""
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((t for t in kind if t != "null"), "null")
     if kind == "object" or "properties" in schema:
         return {
-            key: _fill(sub, question, sentences, context, k, key)
+            key: _fill(sub, best, context, key)
             for key, sub in (schema.get("properties") or {}).items()
         }
     found = _labelled_value(name, context) if name else None
@@ -243,7 +291,7 @@ def _fill(
         if found:
             return found
         if name.casefold() in ("answer", "response", "summary", "text", "result", "output"):
-            return " ".join(extract(question, sentences, k))
+            return " ".join(best)
         return ""
     return None
 

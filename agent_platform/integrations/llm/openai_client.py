@@ -61,6 +61,25 @@ class OpenAIChatClient(StructuredClassifier):
         """Close the SDK's connection pool."""
         await self._sdk.close()
 
+    async def first_model(self) -> str:
+        """The first model the server lists (``GET /models``): a compat server's default.
+
+        Raises:
+            PermanentError: the server does not answer the list or lists no model.
+        """
+        try:
+            page = await self._sdk.models.list()
+        except openai.OpenAIError as exc:
+            status = getattr(exc, "status_code", None) or type(exc).__name__
+            raise PermanentError(
+                f"{self._provider} did not list its models ({status}); save a default model "
+                "on its credential in Settings → Credentials, or pick a model on the node"
+            ) from None
+        names = [m.id for m in page.data if getattr(m, "id", None)]
+        if not names:
+            raise PermanentError(f"{self._provider} lists no models; save one on its credential")
+        return names[0]
+
     async def complete(
         self, request: LLMRequest, *, on_token: TokenCallback | None = None
     ) -> LLMResponse:

@@ -17,7 +17,7 @@ from agent_platform.models.base import utcnow
 from agent_platform.services import audit
 from agent_platform.services.accounts.auth import API_KEY_PREFIX
 from agent_platform.services.errors import Forbidden, InvalidInput, NotFound
-from agent_platform.services.permissions import Permission, Principal
+from agent_platform.services.permissions import Permission, Principal, scopes_for_role
 from agent_platform.services.tokens import token_hash
 
 
@@ -55,6 +55,18 @@ def _check_scopes(scopes: list[str]) -> list[str]:
     return [s.value for s in Scope if s.value in set(scopes)]  # de-duplicated, stable order
 
 
+def _check_within_role(principal: Principal, scopes: list[str]) -> None:
+    """A key can only hold scopes its creator's role grants in full."""
+    allowed = scopes_for_role(principal.role)
+    beyond = [s for s in scopes if Scope(s) not in allowed]
+    if beyond:
+        raise Forbidden(
+            f"Your {principal.role} role cannot give a key {', '.join(beyond)}: a key can "
+            "only hold scopes its creator's role has.",
+            details={"beyond_role": beyond, "allowed": sorted(s.value for s in allowed)},
+        )
+
+
 def _check_expiry(expires_at: datetime | None) -> datetime | None:
     if expires_at is None:
         return None
@@ -80,12 +92,15 @@ def create_api_key(
         shown again.
 
     Raises:
-        Forbidden: the caller is an API key, or lacks ``MANAGE_API_KEYS``.
+        Forbidden: the caller is an API key, lacks ``MANAGE_API_KEYS``, or asks for a scope
+            beyond their role (``details.beyond_role`` lists them).
         InvalidInput: empty name, unknown or no scopes, expiry in the past.
     """
     if principal.api_key_id is not None:
         raise Forbidden("API keys cannot create API keys.")
     principal.require(Permission.MANAGE_API_KEYS)
+    scopes = _check_scopes(scopes)
+    _check_within_role(principal, scopes)
     prefix = f"{API_KEY_PREFIX}{secrets.token_hex(4)}"
     plaintext = f"{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -93,7 +108,7 @@ def create_api_key(
         name=_check_name(name),
         prefix=prefix,
         key_hash=token_hash(plaintext),
-        scopes=_check_scopes(scopes),
+        scopes=scopes,
         created_by=principal.user_id,
         expires_at=_check_expiry(expires_at),
     )

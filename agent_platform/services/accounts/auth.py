@@ -20,9 +20,10 @@ from agent_platform.models.api_keys import ApiKey, Scope
 from agent_platform.models.base import utcnow
 from agent_platform.models.orgs import Membership, Organization, Role
 from agent_platform.services import audit
-from agent_platform.services.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
+from agent_platform.services.accounts import login_throttle
+from agent_platform.services.errors import InvalidInput, NotFound, Unauthenticated
 from agent_platform.services.mail import queue_email
-from agent_platform.services.permissions import Principal
+from agent_platform.services.permissions import Principal, scopes_for_role
 from agent_platform.services.tokens import (
     hash_password,
     new_token,
@@ -129,34 +130,24 @@ def _open_session(
     return token
 
 
-def _login_limit() -> ratelimit.RateLimitItem:
-    return ratelimit.limit(f"{get_settings().security.login_attempts_per_15_min}/15 minutes")
-
-
 def login(
     session: Session, *, email: str, password: str, ip: str = "", user_agent: str = ""
 ) -> str:
     """Verify credentials and open a session; returns the session token.
 
-    Failed attempts are throttled per email and per IP address across all processes.
+    Failed attempts are throttled per account and address, per account and per address
+    (``login_throttle``): one address's failures on one account never refuse another account.
 
     Raises:
         Unauthenticated: wrong email or password (the same message for both).
         RateLimited: too many failed attempts; ``retry_after`` in seconds.
     """
     email_key = email.strip().lower()[:320]
-    item = _login_limit()
-    wait = max(
-        ratelimit.is_exhausted(item, "login-email", email_key),
-        ratelimit.is_exhausted(item, "login-ip", ip or "-"),
-    )
-    if wait:
-        raise RateLimited("Too many failed log-in attempts. Try again later.", retry_after=wait)
+    login_throttle.check(email=email_key, ip=ip)
     user = session.exec(select(User).where(User.email == email_key)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        ratelimit.hit(item, "login-email", email_key)
-        ratelimit.hit(item, "login-ip", ip or "-")
+        login_throttle.record_failure(email=email_key, ip=ip)
         for membership in _memberships(session, user.id) if user else []:
             audit.record(
                 session,
@@ -167,7 +158,7 @@ def login(
                 ip=ip,
             )
         raise Unauthenticated("Wrong email or password.")
-    ratelimit.clear(item, "login-email", email_key)
+    login_throttle.record_success(email=email_key, ip=ip)
     memberships = _memberships(session, user.id)
     org_id = memberships[0].org_id if memberships else None
     for membership in memberships:
@@ -260,6 +251,10 @@ def switch_org(session: Session, *, token: str, org_id: uuid.UUID) -> Identity:
 def resolve_api_key(session: Session, *, key: str, ip: str = "") -> Principal:
     """Verify an API key and build its principal (scopes only, no role).
 
+    The key's scopes are cut down to those its creator's current role in the key's
+    organization grants: a demoted creator's keys lose what the creator lost, and the keys of
+    a creator who left hold no scope at all.
+
     Raises:
         Unauthenticated: unknown, revoked or expired key.
     """
@@ -269,13 +264,19 @@ def resolve_api_key(session: Session, *, key: str, ip: str = "") -> Principal:
         raise Unauthenticated("This API key is not valid.")
     row.last_used_at = now
     session.add(row)
+    creator = session.exec(
+        select(Membership).where(
+            Membership.org_id == row.org_id, Membership.user_id == row.created_by
+        )
+    ).first()
+    within = scopes_for_role(Role(creator.role) if creator else None)
     return Principal(
         user_id=None,
         org_id=row.org_id,
         role=None,
         email=f"key:{row.prefix}",
         api_key_id=row.id,
-        scopes=frozenset(Scope(s) for s in row.scopes),
+        scopes=frozenset(Scope(s) for s in row.scopes) & within,
         ip=ip,
     )
 

@@ -1,8 +1,9 @@
 """Approvals: the engine's ``ApprovalGate`` on Postgres and the exactly-once decision.
 
 The approval node opens a request (idempotent per run and step key) and the run pauses. A
-person's decision is taken under a row lock, only once; it enqueues the run's resume after
-commit, and the resumed run reads the decision through the gate.
+person's decision is taken under row locks (the runs, root first, then the request), only
+once; it enqueues the resume of the run's root after commit (parents drive sub-agent runs),
+and the resumed run reads the decision through the gate.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from agent_platform.models.runs import Approval, ApprovalStatus, Run
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import ROLE_RANK, Permission, Principal
 from agent_platform.services.queue import NOTIFY_APPROVAL, enqueue_after_commit
-from agent_platform.services.runs.lifecycle import enqueue_run
+from agent_platform.services.runs import tree
+from agent_platform.services.runs.lifecycle import enqueue_resume
 
 
 def resolve_assignees(
@@ -102,9 +104,10 @@ def decide_approval(
 ) -> Approval:
     """Vote on an approval; once the quorum is met (or anyone rejects) it is decided, once.
 
-    The row is locked (``SELECT ... FOR UPDATE``), so of two concurrent decisions one wins and
-    the other sees it decided; the run's resume is enqueued after commit, only by the vote
-    that decided it. A rejection by any approver rejects.
+    The rows are locked (``SELECT ... FOR UPDATE``), so of two concurrent decisions one wins
+    and the other sees it decided; the resume of the run (through its root run, for a
+    sub-agent run) is enqueued after commit, only by the vote that decided it. A rejection
+    by any approver rejects.
 
     Raises:
         Forbidden: without ``DECIDE_APPROVALS``, when not an assignee, when the requester may
@@ -116,16 +119,7 @@ def decide_approval(
     principal.require(Permission.DECIDE_APPROVALS)
     if decision not in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
         raise InvalidInput("decision must be 'approved' or 'rejected'.")
-    approval = session.exec(
-        select(Approval)
-        .where(Approval.id == approval_id, Approval.org_id == principal.org_id)
-        .with_for_update()
-        # A row the session loaded before the lock must be re-read, or its status is stale.
-        .execution_options(populate_existing=True)
-    ).first()
-    if approval is None:
-        raise NotFound("Approval not found.")
-    run = _check_open(session, approval)
+    approval, run = _lock_open(session, principal, approval_id)
     _check_decider(session, principal, approval, run)
     votes = _votes(session, approval.id)
     if any(v.user_id == principal.user_id for v in votes):
@@ -145,7 +139,7 @@ def decide_approval(
         approval.decision = {"comment": comment, "data": merged, "votes": len(votes)}
         approval.decided_by = principal.user_id
         approval.decided_at = utcnow()
-        enqueue_run(session, run.id)
+        enqueue_resume(session, run.id)
         enqueue_after_commit(
             session, NOTIFY_APPROVAL,
             approval_id=str(approval.id), event="decided",
@@ -190,25 +184,40 @@ def has_voted(session: Session, approval_id: uuid.UUID, user_id: uuid.UUID | Non
     return session.exec(statement).first() is not None
 
 
-def _check_open(session: Session, approval: Approval) -> Run:
-    check_pending(approval)
-    # Locking the run too orders this decision against a worker pausing the run (see
-    # engine_services.finish_run): one of them always sees the other's commit.
-    run = session.exec(
-        select(Run)
-        .where(Run.id == approval.run_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+def _lock_open(
+    session: Session, principal: Principal, approval_id: uuid.UUID
+) -> tuple[Approval, Run]:
+    """The pending approval and its waiting run, locked: the runs root first, then the request.
+
+    Locking the runs orders this decision against a worker pausing the run (see
+    ``lifecycle.finish``) and against a cancellation: one always sees the other's commit.
+    """
+    run_id = session.exec(
+        select(Approval.run_id).where(
+            Approval.id == approval_id, Approval.org_id == principal.org_id
+        )
     ).first()
-    if run is None or run.is_terminal:
+    if run_id is None:
+        raise NotFound("Approval not found.")
+    lineage = tree.lock_lineage(session, run_id)
+    approval = session.exec(
+        select(Approval)
+        .where(Approval.id == approval_id, Approval.org_id == principal.org_id)
+        .with_for_update()
+        # A row the session loaded before the lock must be re-read, or its status is stale.
+        .execution_options(populate_existing=True)
+    ).one()
+    check_pending(approval)
+    if not lineage or any(r.is_terminal for r in lineage):
         raise Conflict("The execution is no longer waiting for this approval.")
-    return run
+    return approval, lineage[-1]
 
 
 def expire_approvals(session: Session, *, now: datetime) -> list[Approval]:
     """Mark pending approvals past ``expires_at`` as ``timeout`` and resume their runs.
 
-    The runs take their ``timeout`` branch; messages go out after the caller commits.
+    The runs take their ``timeout`` branch (a sub-agent run's through its root run);
+    messages go out after the caller commits.
     """
     expired = session.exec(
         select(Approval)
@@ -220,7 +229,7 @@ def expire_approvals(session: Session, *, now: datetime) -> list[Approval]:
         approval.status = ApprovalStatus.TIMEOUT.value
         approval.decided_at = now
         session.add(approval)
-        enqueue_run(session, approval.run_id)
+        enqueue_resume(session, approval.run_id)
     return list(expired)
 
 

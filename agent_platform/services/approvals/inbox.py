@@ -35,6 +35,7 @@ from agent_platform.services.approvals.decisions import (
 from agent_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.queue import NOTIFY_APPROVAL, enqueue_after_commit
+from agent_platform.services.runs import tree
 from agent_platform.services.runs.runs import list_steps
 
 MAX_LIST = 200
@@ -92,7 +93,8 @@ def list_approvals(
     """The org's approvals, newest first.
 
     Args:
-        status: ``pending``, ``decided`` (approved, rejected or timed out) or one status.
+        status: ``pending``, ``decided`` (approved, rejected, timed out or cancelled with its
+            run) or one status.
         assignee: ``"me"``, a user id, or empty for anyone.
         older_than_minutes: only requests waiting at least this long.
         search: matched against the title and the agent's name.
@@ -266,6 +268,8 @@ def decide_run(
 ) -> Approval:
     """Decide the oldest pending approval of run ``run_id`` that the principal may decide.
 
+    Approvals of the paused sub-agent runs it waits for count as its own.
+
     Raises:
         NotFound: no such run in the org. Conflict: it waits for no approval of yours.
     """
@@ -273,9 +277,10 @@ def decide_run(
     run = session.exec(select(Run).where(Run.id == run_id, Run.org_id == principal.org_id)).first()
     if run is None:
         raise NotFound("Execution not found.")
+    waiting = tree.waiting_runs(session, run.id)
     pending = session.exec(
         select(Approval)
-        .where(Approval.run_id == run.id, Approval.status == ApprovalStatus.PENDING)
+        .where(col(Approval.run_id).in_(waiting), Approval.status == ApprovalStatus.PENDING)
         .order_by(col(Approval.created_at))
     ).all()
     mine = [a for a in pending if may_decide(session, principal, a)]

@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import ChatMessage, LLMRequest, NodeError, PermanentError
 from agent_platform.integrations.egress import EgressGuard
-from agent_platform.integrations.llm import KeyLookup, LLMRouter, RetryPolicy
+from agent_platform.integrations.llm import DefaultLookup, KeyLookup, LLMRouter, RetryPolicy
 from agent_platform.integrations.vault import VaultError
 from agent_platform.models.credentials import Credential, CredentialKind, LLMProvider
+from agent_platform.services.credentials.llm_models import default_provider
 from agent_platform.services.credentials.store import load_credential, resolve_credential
 from agent_platform.services.errors import NotFound
 from agent_platform.services.permissions import Permission, Principal
@@ -77,13 +78,36 @@ def llm_key_lookup(org_id: uuid.UUID | str) -> KeyLookup:
     return key_lookup
 
 
+def llm_default_lookup(org_id: uuid.UUID | str) -> DefaultLookup:
+    """A ``DefaultLookup`` for ``LLMRouter``: where the org's default model comes from.
+
+    The coroutine gives ``(provider, saved model or None)`` of the org's first configured
+    provider (of the node's credential when given), or ``None`` when none is configured.
+    """
+    oid = org_id if isinstance(org_id, uuid.UUID) else uuid.UUID(str(org_id))
+
+    def lookup(credential_id: str | None) -> tuple[str, str | None] | None:
+        with session_scope() as session:
+            return default_provider(session, org_id=oid, credential_id=credential_id)
+
+    async def default_lookup(credential_id: str | None) -> tuple[str, str | None] | None:
+        return await asyncio.to_thread(lookup, credential_id)
+
+    return default_lookup
+
+
 def build_llm_router(org_id: uuid.UUID | str, **kwargs: Any) -> LLMRouter:
-    """An ``LLMRouter`` for one org: vault keys, configured base URLs, egress-checked compat."""
+    """An ``LLMRouter`` for one org.
+
+    Keys and the default model come from the org's vault, ``openai``/``anthropic`` base URLs
+    from the settings, and compat servers' URLs pass the egress guard.
+    """
     runtime = get_settings().runtime
     urls = {"openai": runtime.openai_base_url, "anthropic": runtime.anthropic_base_url}
     guard = EgressGuard(allow_hosts=runtime.egress_allow_hosts)
     return LLMRouter(
         key_lookup=kwargs.pop("key_lookup", None) or llm_key_lookup(org_id),
+        default_lookup=kwargs.pop("default_lookup", None) or llm_default_lookup(org_id),
         base_urls={k: v for k, v in urls.items() if v},
         compat_url_check=guard.check_url,
         **kwargs,
@@ -96,7 +120,8 @@ async def test_credential(
     """Check a credential: LLM keys make a one-token completion; others must decrypt.
 
     Args:
-        model: the model to try (LLM credentials), e.g. ``"gpt-4o-mini"``; a cheap default.
+        model: the model to try (LLM credentials), e.g. ``"gpt-4o-mini"``; default: the
+            credential's saved model, else a cheap one.
 
     Raises:
         Forbidden: without ``MANAGE_INTEGRATIONS``.
@@ -110,7 +135,7 @@ async def test_credential(
         return TestResult(ok=False, message="The stored secret cannot be decrypted.")
     if row.kind != CredentialKind.LLM_PROVIDER or not row.provider:
         return TestResult(ok=True, message="Stored and decryptable.")
-    ref = f"{row.provider}:{model or _PROBE_MODELS[row.provider]}"
+    ref = f"{row.provider}:{model or data.get('model') or _PROBE_MODELS[row.provider]}"
     fields = {k: v for k, v in data.items() if k in ("api_key", "base_url")}
 
     async def own_key(_: str, __: str | None) -> dict[str, Any]:

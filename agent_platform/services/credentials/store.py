@@ -76,8 +76,9 @@ def _check_data(kind: str, provider: str | None, data: dict[str, Any]) -> dict[s
             raise InvalidInput("Add at least one field to the credential.")
         return dict(data)
     if kind == CredentialKind.LLM_PROVIDER:
+        # ``model``: the provider's model "Organization default" means (optional).
         required = {"base_url"} if provider == LLMProvider.COMPAT else {"api_key"}
-        allowed = {"api_key", "base_url"} if provider == LLMProvider.COMPAT else {"api_key"}
+        allowed = required | {"api_key", "model"}
     else:
         required, allowed = _FIELDS[kind]
     extra, missing = set(data) - allowed, {k for k in required if not data.get(k)}
@@ -88,6 +89,9 @@ def _check_data(kind: str, provider: str | None, data: dict[str, Any]) -> dict[s
         )
     if not all(isinstance(v, str) for v in data.values()):
         raise InvalidInput("Credential fields must be text.")
+    model = data.get("model", "")
+    if len(model) > 200 or any(c.isspace() for c in model):
+        raise InvalidInput("The default model is a model name such as gpt-4o or llama3:8b.")
     base_url = str(data.get("base_url", ""))
     if base_url and not base_url.startswith(("http://", "https://")):
         raise InvalidInput("The base URL must start with http:// or https://.")
@@ -171,7 +175,8 @@ def create_credential(
 
     Args:
         data: the secret fields, e.g. ``{"api_key": "sk-..."}`` (``basic``: username and
-            password; ``compat``: ``base_url`` and optionally ``api_key``).
+            password; ``compat``: ``base_url`` and optionally ``api_key``; LLM providers may
+            add ``model``, the model the organization's default model means for them).
         is_default: make it the org's default for its LLM provider; ``None`` makes the first
             credential of a provider the default.
 
@@ -276,9 +281,12 @@ def delete_credential(session: Session, *, principal: Principal, credential_id: 
 
 
 def resolve_credential(
-    session: Session, *, org_id: uuid.UUID, credential_id: uuid.UUID | str
+    session: Session, *, org_id: uuid.UUID, credential_id: uuid.UUID | str, touch: bool = True
 ) -> dict[str, Any]:
     """The decrypted fields of a credential of ``org_id`` (server-side only, never for APIs).
+
+    Args:
+        touch: record the use (``last_used_at``); ``False`` for reading a non-secret field.
 
     Raises:
         NotFound: no such credential in that organization.
@@ -287,7 +295,7 @@ def resolve_credential(
     row = load_credential(session, org_id, credential_id)
     data = get_vault().decrypt(row.ciphertext, org_id=str(row.org_id), row_id=str(row.id))
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
+    if touch and (row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY):
         row.last_used_at = now
         session.add(row)
     return data

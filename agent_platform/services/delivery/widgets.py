@@ -166,12 +166,14 @@ def rotate_keys(session: Session, *, principal: Principal, agent_id: uuid.UUID) 
     return widget
 
 
+def loader_url(base_url: str) -> str:
+    """Where the embed loader script is served, e.g. ``https://app.example.com/widget.js``."""
+    return f"{base_url.rstrip('/')}/widget.js"
+
+
 def snippet(widget: AgentWidget, base_url: str) -> str:
     """The ``<script>`` tag customers paste into their site."""
-    return (
-        f'<script src="{base_url.rstrip("/")}/widget.js" '
-        f'data-agent="{widget.public_key}" async></script>'
-    )
+    return f'<script src="{loader_url(base_url)}" data-agent="{widget.public_key}" async></script>'
 
 
 def is_chat_graph(definition: dict[str, Any]) -> bool:

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select
 from agent_platform.db import get_engine, session_scope
 from agent_platform.engine.outcome import RunOutcome
 from agent_platform.models.base import utcnow
-from agent_platform.models.runs import Approval, ApprovalStatus, Run, RunStatus, Step
+from agent_platform.models.runs import Run, RunStatus
 from agent_platform.services.queue import EXECUTE_RUN, enqueue_after_commit
+from agent_platform.services.runs import tree
 from agent_platform.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -107,14 +108,12 @@ class Heartbeat:
 
 
 def has_ready_approval(session: Session, run_id: uuid.UUID) -> bool:
-    """Whether a decided approval's step still waits (the run can continue)."""
-    waiting = select(Step.step_key).where(Step.run_id == run_id, Step.status == "paused")
-    decided = select(Approval.id).where(
-        Approval.run_id == run_id,
-        Approval.status != ApprovalStatus.PENDING,
-        col(Approval.step_key).in_(waiting),
-    )
-    return session.exec(decided.limit(1)).first() is not None
+    """Whether a paused run can continue: a decision (or an ended sub-agent run) awaits it.
+
+    See ``tree.can_continue``: approvals decided in the run or in the paused sub-agent runs it
+    waits for count, at any depth.
+    """
+    return tree.can_continue(session, run_id)
 
 
 def _locked_run(session: Session, run_id: uuid.UUID) -> Run | None:
@@ -162,7 +161,12 @@ def finish(session: Session, run_id: uuid.UUID, outcome: RunOutcome) -> bool:
     run.cost_usd = outcome.cost_usd
     if outcome.status == "succeeded":
         run.succeed(outcome.output)
-    elif outcome.status == "cancelled":
+    elif outcome.status == "cancelled" or (
+        # Asked to stop while it ran: a branch that paused (or failed while stopping) ends
+        # the run as cancelled, not waiting forever.
+        run.cancel_requested_at is not None and outcome.status in ("paused", "failed")
+    ):
+        run.error = outcome.error if outcome.status == "failed" else run.error
         run.cancel()
     elif outcome.status == "paused":
         if has_ready_approval(session, run.id):
@@ -185,6 +189,15 @@ def result(session: Session, run_id: uuid.UUID) -> tuple[str, Any, str | None]:
 def enqueue_run(session: Session, run_id: uuid.UUID, *, delay_ms: int | None = None) -> None:
     """Send ``execute_run(run_id)`` once ``session`` commits."""
     enqueue_after_commit(session, EXECUTE_RUN, delay_ms=delay_ms, run_id=str(run_id))
+
+
+def enqueue_resume(session: Session, run_id: uuid.UUID) -> None:
+    """Resume ``run_id`` after commit: its root run's message (parents drive sub-agent runs).
+
+    The root replays its completed steps and re-enters the sub-agent step, which drives the
+    child (and so on down) with the child's completed steps replayed too.
+    """
+    enqueue_run(session, tree.lineage(session, run_id)[0])
 
 
 def sweep_stale_runs(session: Session, *, now: datetime | None = None) -> dict[str, int]:

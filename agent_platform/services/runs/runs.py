@@ -7,6 +7,7 @@ workers execute it (``services.runtime.execute``).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,8 @@ from agent_platform.services.agents import agents, queries
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
-from agent_platform.services.runs.lifecycle import enqueue_run
+from agent_platform.services.runs import tree
+from agent_platform.services.runs.lifecycle import enqueue_resume, enqueue_run
 
 __all__ = [
     "cancel_run",
@@ -177,9 +179,8 @@ def get_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run
     return _load(session, principal.org_id, run_id)
 
 
-def _load(session: Session, org_id: uuid.UUID, run_id: uuid.UUID, lock: bool = False) -> Run:
-    statement = select(Run).where(Run.id == run_id, Run.org_id == org_id)
-    run = session.exec(statement.with_for_update() if lock else statement).first()
+def _load(session: Session, org_id: uuid.UUID, run_id: uuid.UUID) -> Run:
+    run = session.exec(select(Run).where(Run.id == run_id, Run.org_id == org_id)).first()
     if run is None:
         raise NotFound("Execution not found.")
     return run
@@ -191,10 +192,31 @@ def list_runs(
     principal: Principal,
     agent_id: uuid.UUID | None = None,
     status: str | None = None,
+    trigger: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[Run]:
-    """The org's runs, newest first, optionally of one agent and/or in one status."""
+    """The org's runs, newest first, filtered in the database, one page at a time.
+
+    Args:
+        agent_id: only this agent's runs.
+        status: only runs in this ``RunStatus``.
+        trigger: only runs started this way (a ``RunTrigger``).
+        created_after: only runs created at or after this instant (timezone-aware).
+        created_before: only runs created before this instant (timezone-aware).
+        cursor: ``next_cursor`` of the previous page, with the same filters.
+        limit: page size, 1..100 (default 20).
+
+    Returns:
+        A ``Page[Run]``; ``next_cursor`` is ``None`` on the last page.
+
+    Raises:
+        Forbidden: without ``VIEW_RUNS``.
+        InvalidInput: unknown status or trigger, a date without a timezone, an empty range,
+            or a bad cursor or limit.
+    """
     principal.require(Permission.VIEW_RUNS)
     statement = select(Run).where(Run.org_id == principal.org_id)
     if agent_id is not None:
@@ -203,6 +225,19 @@ def list_runs(
         if status not in {s.value for s in RunStatus}:
             raise InvalidInput(f"Unknown run status '{status}'.", details={"status": status})
         statement = statement.where(Run.status == status)
+    if trigger:
+        if trigger not in TRIGGERS:
+            raise InvalidInput(f"Unknown trigger '{trigger}'.", details={"trigger": trigger})
+        statement = statement.where(Run.trigger == trigger)
+    for name, value in (("created_after", created_after), ("created_before", created_before)):
+        if value is not None and value.utcoffset() is None:
+            raise InvalidInput(f"{name} needs a timezone (e.g. 'Z').", details={"field": name})
+    if created_after and created_before and created_after >= created_before:
+        raise InvalidInput("created_after must be before created_before.")
+    if created_after is not None:
+        statement = statement.where(col(Run.created_at) >= created_after)
+    if created_before is not None:
+        statement = statement.where(col(Run.created_at) < created_before)
     return paginate(session, statement, model=Run, cursor=cursor, limit=limit)
 
 
@@ -232,19 +267,28 @@ def list_events(
 
 
 def cancel_run(session: Session, *, principal: Principal, run_id: uuid.UUID) -> Run:
-    """Cancel a run (``EXECUTE_AGENT``): pending/paused ones at once, running ones between steps.
+    """Cancel a run and its sub-agent runs (``EXECUTE_AGENT``).
+
+    Pending and paused runs end at once, running ones between steps. A cancelled sub-agent run
+    lets its waiting parent continue (its step fails). Pending approvals are closed by the
+    caller (``services.runtime.cancel``), which sees the approvals domain.
 
     Raises:
+        NotFound: no such run in the principal's org.
         Conflict: the run already finished.
     """
     principal.require(Permission.EXECUTE_AGENT)
-    run = _load(session, principal.org_id, run_id, lock=True)
+    run = _load(session, principal.org_id, run_id)
+    tree.lock_lineage(session, run.id)  # root first, like decisions: never a deadlock
     if run.is_terminal:
         raise Conflict(f"This execution already {run.status}; it cannot be cancelled.")
-    run.cancel_requested_at = run.cancel_requested_at or utcnow()
-    if run.status in (RunStatus.PENDING, RunStatus.PAUSED):
-        run.cancel()
-    session.add(run)
+    for each in [run, *tree.open_descendants(session, run.id)]:
+        each.cancel_requested_at = each.cancel_requested_at or utcnow()
+        if each.status in (RunStatus.PENDING, RunStatus.PAUSED):
+            each.cancel()
+        session.add(each)
+    if run.parent_run_id is not None:
+        enqueue_resume(session, run.id)
     return run
 
 
@@ -260,7 +304,8 @@ def child_run(
     """The sub-agent run of ``parent_id``'s step ``step_key``, created on first call.
 
     The child is pinned to the published version of ``agent_id`` in the same org and is not
-    enqueued: the parent's worker drives it inline.
+    enqueued: the parent's worker drives it inline. It inherits the parent's requester (for
+    ``requester_cannot_approve``) and a cancel request already made.
 
     Raises:
         NotFound: the agent is not in ``org_id``.
@@ -277,11 +322,13 @@ def child_run(
         raise NotFound("Agent not found.") from None
     agent = queries.load_agent(session, org_id=org_id, agent_id=target)
     version = _pinned_version(session, agent, None)
+    parent = _load(session, org_id, parent_id)
     run = create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,
-        inputs=inputs, trigger=RunTrigger.SUB_AGENT, parent_run_id=parent_id,
-        parent_step_key=step_key, enqueue=False,
+        inputs=inputs, trigger=RunTrigger.SUB_AGENT, created_by=parent.created_by,
+        parent_run_id=parent_id, parent_step_key=step_key, enqueue=False,
     )  # fmt: skip
+    run.cancel_requested_at = parent.cancel_requested_at
     session.flush()
     return run.id
 

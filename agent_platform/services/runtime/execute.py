@@ -9,8 +9,10 @@ from Postgres, so redeliveries and resumes never repeat a side effect.
 Sub-agents: a ``sub_agent`` step creates (once per parent step key) a child ``Run`` pinned to
 the other agent's published version and drives it inline, in the same worker and event loop,
 through this same machinery. The child has its own row, steps, events and lock; a redelivered
-parent finds and resumes the same child. A child that pauses for an approval fails the parent
-step (not supported yet).
+parent finds and resumes the same child. A child that pauses for an approval pauses the parent
+step and so the parent: the decision resumes the root run (``lifecycle.enqueue_resume``), which
+re-enters the step and drives the child on from where it stopped, its completed steps
+replayed, exactly once under the locks.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlmodel import Session
 
 from agent_platform.db import in_session
 from agent_platform.engine.nodes.base import Services
+from agent_platform.engine.nodes.sub_agent import SubAgentWaiting
 from agent_platform.engine.outcome import RunOutcome
 from agent_platform.engine.protocols import PermanentError
 from agent_platform.engine.runner import Runner
@@ -31,6 +34,7 @@ from agent_platform.engine.validation import InvalidGraphError
 from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
 from agent_platform.integrations.llm import LLMRouter
 from agent_platform.integrations.sandbox import SubprocessCodeExecutor
+from agent_platform.services.approvals import closing
 from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.delivery import conversations
 from agent_platform.services.errors import DomainError
@@ -90,7 +94,9 @@ class PgSubAgentRunner:
         """Run (or rejoin) the child for ``step_key`` and return its output.
 
         Raises:
-            PermanentError: unknown/unpublished agent, too deep, or the child did not succeed.
+            SubAgentWaiting: the child paused for an approval (the parent step pauses).
+            PermanentError: unknown/unpublished agent, too deep, or the child failed or was
+                cancelled.
         """
         if self.depth >= MAX_SUB_AGENT_DEPTH:
             raise PermanentError(f"Sub-agents may nest at most {MAX_SUB_AGENT_DEPTH} deep.")
@@ -113,7 +119,7 @@ class PgSubAgentRunner:
         if status == "succeeded":
             return output
         if status == "paused":
-            raise PermanentError("The sub-agent is waiting for an approval; not supported yet.")
+            raise SubAgentWaiting(str(child_id))
         raise PermanentError(f"The sub-agent run {status}: {error or 'no reason given'}")
 
 
@@ -142,15 +148,21 @@ async def execute(run_id: uuid.UUID, *, depth: int = 0) -> ExecuteResult:
 
 def _claim(session: Session, run_id: uuid.UUID) -> Claim | None:
     claim = lifecycle.claim(session, run_id)
-    if claim is None:  # finished, or failed here after too many attempts
+    if claim is None:  # finished, cancelled before it ran, or failed after too many attempts
         conversations.complete_answers(session, run_id=run_id)
+        closing.close_for_ended_runs(session, run_ids=[run_id])
     return claim
 
 
 def _finish(session: Session, run_id: uuid.UUID, outcome: RunOutcome) -> bool:
-    """Write the outcome and, in the same transaction, the chat answers the run produced."""
+    """Write the outcome and, in the same transaction, what ends with the run.
+
+    That is the chat answers the run produced, and the pending approvals of a run that ended
+    (e.g. cancelled between steps while a parallel branch waited for a decision).
+    """
     again = lifecycle.finish(session, run_id, outcome)
     conversations.complete_answers(session, run_id=run_id)
+    closing.close_for_ended_runs(session, run_ids=[run_id])
     return again
 
 

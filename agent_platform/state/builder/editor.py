@@ -17,11 +17,12 @@ import reflex as rx
 from agent_platform.db import session_scope
 from agent_platform.services.agents import agents, draft
 from agent_platform.services.agents import queries as agent_queries
+from agent_platform.services.credentials import llm_models
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.state.base import AppState, parse_id, requires
 from agent_platform.state.builder import view
-from agent_platform.state.builder.fields import FieldView, fields
+from agent_platform.state.builder.fields import Choice, FieldView, fields
 
 HISTORY = 25
 
@@ -59,6 +60,8 @@ class BuilderState(AppState):
     palette: list[dict[str, str]] = []
 
     _doc: dict[str, Any] = {}
+    _models: list[Choice] = []  # the model picker's options: the organization's models
+    _org: dict[str, str] = {}  # what cards may show of the org (``default_model``)
     _undo: list[dict[str, Any]] = []
     _redo: list[dict[str, Any]] = []
 
@@ -74,7 +77,7 @@ class BuilderState(AppState):
             ProblemRow(node_id=p.get("node_id") or "", code=p["code"], message=p["message"])
             for p in found
         ]
-        self.nodes = list(view.canvas_nodes(doc, view.node_problems(found)))
+        self.nodes = list(view.canvas_nodes(doc, view.node_problems(found), self._org))
         self.edges = list(view.canvas_edges(doc))
         self.revision += 1
         self._refresh_selection()
@@ -82,7 +85,8 @@ class BuilderState(AppState):
     def _refresh_selection(self) -> None:
         node = next((n for n in self._doc["nodes"] if n["id"] == self.selected_id), None)
         self.selected_type = node["type"] if node else ""
-        self.fields = fields(node["type"], node.get("data") or {}) if node else []
+        data = (node.get("data") or {}) if node else {}
+        self.fields = fields(node["type"], data, self._models) if node else []
         upstream = draft.ancestors(self._doc, node["id"]) if node else []
         self.variables = view.variables(self._doc, upstream) if node else []
         self.can_undo, self.can_redo = bool(self._undo), bool(self._redo)
@@ -113,6 +117,9 @@ class BuilderState(AppState):
             self.agent_id, self.agent_name = str(agent.id), agent.name
             self.agent_status = agent.status
             self._doc = draft.normalise(agent.draft_definition)
+            models = llm_models.org_models(session, principal=principal)
+        self._models = [Choice(o.value, o.label) for o in models.options]
+        self._org = {"default_model": models.default}
         self.can_edit = principal.can(Permission.EDIT_AGENT) and self.agent_status != "archived"
         self._undo, self._redo = [], []
         self.selected_id, self.selected_ids = "", []

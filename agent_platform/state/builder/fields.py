@@ -4,7 +4,8 @@
 select, toggle, key-value, JSON, prompt, model, credential, code); ``parse`` turns one edited
 value from the browser back into config, refusing anything that does not fit the field. The
 controls the schema cannot tell (prompt, model, credential, code) are the node class's
-``field_widgets``, read from the registry catalogue.
+``field_widgets``, read from the registry catalogue. The model picker offers the models the
+caller passes in: the organization's (``services.credentials.llm_models``).
 """
 
 from __future__ import annotations
@@ -14,16 +15,10 @@ import json
 import math
 from typing import Any
 
+from agent_platform.engine.protocols import DEFAULT_MODEL, OFFLINE_MODEL
 from agent_platform.services.errors import InvalidInput
 from agent_platform.state.builder.view import catalog
 
-MODELS = [
-    "offline:extractive",
-    "openai:gpt-4o-mini",
-    "openai:gpt-4o",
-    "anthropic:claude-sonnet-4-5",
-    "anthropic:claude-haiku-4-5",
-]
 MAX_VALUE = 100_000
 NO_CREDENTIAL = "__none__"
 
@@ -37,6 +32,21 @@ class KeyValue:
 
 
 @dataclasses.dataclass
+class Choice:
+    """An option of a picker: the stored ``value`` and what people read."""
+
+    value: str
+    label: str
+
+
+#: The picker's models when the organization's are not known.
+FALLBACK_MODELS = [
+    Choice(DEFAULT_MODEL, "Organization default"),
+    Choice(OFFLINE_MODEL, OFFLINE_MODEL),
+]
+
+
+@dataclasses.dataclass
 class FieldView:
     """One inspector control."""
 
@@ -46,6 +56,7 @@ class FieldView:
     value: str
     hint: str = ""
     options: list[str] = dataclasses.field(default_factory=list)
+    choices: list[Choice] = dataclasses.field(default_factory=list)
     rows: list[KeyValue] = dataclasses.field(default_factory=list)
     required: bool = False
 
@@ -105,8 +116,22 @@ def widgets_of(node_type: str) -> dict[str, str]:
     return (catalog().get(node_type) or {}).get("field_widgets") or {}
 
 
-def fields(node_type: str, data: dict[str, Any]) -> list[FieldView]:
-    """The inspector rows for a node."""
+def _model_choices(value: str, models: list[Choice] | None) -> list[Choice]:
+    choices = list(models or FALLBACK_MODELS)
+    if value and value not in {c.value for c in choices}:
+        choices.append(Choice(value, value))  # a typed-in model stays selectable
+    return choices
+
+
+def fields(
+    node_type: str, data: dict[str, Any], models: list[Choice] | None = None
+) -> list[FieldView]:
+    """The inspector rows for a node.
+
+    Args:
+        models: what the model picker offers (the organization's models, "Organization
+            default" first); a short fallback when ``None``.
+    """
     schema, widgets = schema_of(node_type), widgets_of(node_type)
     required = set(schema.get("required") or [])
     rows = []
@@ -129,9 +154,9 @@ def fields(node_type: str, data: dict[str, Any]) -> list[FieldView]:
         if kind == "select":
             view.options = [str(o) for o in plain["enum"]]
         elif kind == "model":
-            view.options = (
-                MODELS if view.value in MODELS or not view.value else [view.value, *MODELS]
-            )
+            view.value = view.value or DEFAULT_MODEL
+            view.choices = _model_choices(view.value, models)
+            view.options = [c.value for c in view.choices]
         elif kind == "kv":
             items = value.items() if isinstance(value, dict) else []
             view.rows = [
@@ -183,6 +208,8 @@ def parse(node_type: str, key: Any, raw: Any) -> Any:
             raise InvalidInput(f"{spec.get('title') or key}: that is not valid JSON.") from None
     if kind == "credential":
         return None if raw in ("", NO_CREDENTIAL) else raw
+    if kind == "model":
+        return raw.strip() or DEFAULT_MODEL
     if nullable and not raw:
         return None
     return raw

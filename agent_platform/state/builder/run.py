@@ -19,6 +19,7 @@ from agent_platform.db import session_scope
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.runs import runs
+from agent_platform.services.runtime import cancel as cancellation
 from agent_platform.state.base import requires, text
 from agent_platform.state.builder.editor import BuilderState
 from agent_platform.state.builder.steps import (
@@ -131,7 +132,9 @@ class BuilderRunState(BuilderState):
         if not self.run_id:
             return
         with session_scope() as session:
-            runs.cancel_run(session, principal=self._principal(), run_id=uuid.UUID(self.run_id))
+            cancellation.cancel_run(
+                session, principal=self._principal(), run_id=uuid.UUID(self.run_id)
+            )
         return rx.toast.info("Cancelling the run…")
 
     @rx.event

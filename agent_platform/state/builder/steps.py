@@ -27,6 +27,7 @@ class StepRow:
     cost: str
     duration: str
     handle: str
+    model: str = ""
 
 
 @dataclasses.dataclass
@@ -59,6 +60,7 @@ def step_row(step: Any) -> StepRow:
         cost=f"${float(step.cost_usd or 0):.6f}",
         duration=f"{step.duration_ms} ms" if step.duration_ms is not None else "—",
         handle=step.handle or "",
+        model=step.model or "",
     )
 
 

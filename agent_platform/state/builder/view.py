@@ -82,14 +82,21 @@ def handles(node_type: str, data: dict[str, Any]) -> list[dict[str, str]]:
     return list(entry["handles"])
 
 
-def summary(node_type: str, data: dict[str, Any]) -> str:
-    """One line describing a node's config (the type's ``summary_template``)."""
+def summary(node_type: str, data: dict[str, Any], org: dict[str, Any] | None = None) -> str:
+    """One line describing a node's config (the type's ``summary_template``).
+
+    Args:
+        org: facts about the organization the line may show (``default_model``: what the
+            organization's default model resolves to).
+    """
     cls = get_node_type(node_type)
-    return cls.summary(data) if cls is not None else ""
+    return cls.summary(data, org) if cls is not None else ""
 
 
-def canvas_nodes(doc: dict[str, Any], problems: dict[str, list[str]]) -> list[CanvasNode]:
-    """Nodes and sticky notes ready for React Flow."""
+def canvas_nodes(
+    doc: dict[str, Any], problems: dict[str, list[str]], org: dict[str, Any] | None = None
+) -> list[CanvasNode]:
+    """Nodes and sticky notes ready for React Flow (``org`` as for :func:`summary`)."""
     nodes: list[CanvasNode] = []
     types = catalog()
     for node in doc["nodes"]:
@@ -104,7 +111,7 @@ def canvas_nodes(doc: dict[str, Any], problems: dict[str, list[str]]) -> list[Ca
                     "title": (data.get("label") or entry.get("display_name") or node["type"]),
                     "kind": node["type"],
                     "icon": entry.get("icon", "box"),
-                    "summary": summary(node["type"], data),
+                    "summary": summary(node["type"], data, org),
                     "handles": handles(node["type"], data),
                     "hasInput": entry.get("has_input", True),
                     "multiInput": entry.get("multi_input", False),

@@ -1,168 +1,139 @@
-"""The runs pages: every run of the org with filters, and one run's graph, path and steps."""
+"""The Runs page: every run of the org, filtered and paged on the server.
+
+Filters (agent, status, trigger, a date range in UTC days) go to ``runs.list_runs``; "Load
+more" fetches the next page with the cursor of the last one, so paging never skips or repeats
+a run while new ones arrive. (One run's page: ``state.runs.detail``.)
+"""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import time
-import uuid
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
 
 import reflex as rx
 
 from agent_platform.db import session_scope
 from agent_platform.models.runs import RunStatus, RunTrigger
-from agent_platform.services.agents import draft
 from agent_platform.services.agents import queries as agent_queries
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.permissions import Permission
 from agent_platform.services.runs import runs
 from agent_platform.state.base import AppState, parse_id, requires
-from agent_platform.state.builder import view
-from agent_platform.state.builder.run import POLL_S, WATCH_LIMIT_S, poll
-from agent_platform.state.builder.steps import TERMINAL, RunRow, StepRow, node_states, run_row
+from agent_platform.state.builder.steps import RunRow, run_row
 
 STATUSES = ["all", *(s.value for s in RunStatus)]
 TRIGGERS = ["all", *(t.value for t in RunTrigger)]
-PAGE = 100
-NO_EVENTS = 2**31 - 1  # the detail page shows steps, not the event log
+PAGE = 50
+MAX_SHOWN = 1000  # rows kept in the browser; narrow the filters to see older ones
+
+
+def _day(value: str, what: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"The {what} date is not a date.") from None
+
+
+def _range(first: str, last: str) -> tuple[date | None, date | None]:
+    """The parsed ``(from, to)`` days. Raises ``InvalidInput`` for bad or reversed dates."""
+    start, end = _day(first, "start"), _day(last, "end")
+    if start and end and start > end:
+        raise InvalidInput("The start date is after the end date.")
+    return start, end
+
+
+def _start_of(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(), tzinfo=UTC) if day else None
 
 
 class RunsListState(AppState):
-    """Runs of the organization, newest first, filtered by agent, status and trigger."""
+    """Runs of the organization, newest first, filtered by agent, status, trigger and dates."""
 
     rows: list[RunRow] = []
     agent_options: list[list[str]] = []
     agent_id: str = "all"
     status: str = "all"
     trigger: str = "all"
+    date_from: str = ""  # YYYY-MM-DD, UTC, inclusive
+    date_to: str = ""  # YYYY-MM-DD, UTC, inclusive
+    has_more: bool = False
     loaded: bool = False
+    _cursor: str = ""
+    _names: dict[str, str] = {}
 
-    def _reload(self) -> None:
+    @rx.var
+    def filtered(self) -> bool:
+        """Whether any filter is set (the empty state says so)."""
+        chosen = (self.agent_id, self.status, self.trigger)
+        return chosen != ("all", "all", "all") or bool(self.date_from or self.date_to)
+
+    def _page(self, cursor: str | None) -> None:
         principal = self._principal()
-        agent = None if self.agent_id == "all" else parse_id(self.agent_id, "agent")
+        first, last = _range(self.date_from, self.date_to)
         with session_scope() as session:
-            names = {
-                str(a.id): a.name
-                for a in agent_queries.list_agents(session, principal=principal, limit=100).items
-            }
-            found = runs.list_runs(
-                session,
-                principal=principal,
-                agent_id=agent,
+            if not self._names:
+                agents = agent_queries.list_agents(session, principal=principal, limit=100)
+                self._names = {str(a.id): a.name for a in agents.items}
+            page = runs.list_runs(
+                session, principal=principal,
+                agent_id=None if self.agent_id == "all" else parse_id(self.agent_id, "agent"),
                 status=None if self.status == "all" else self.status,
-                limit=PAGE,
-            ).items
-            rows = [run_row(r, names.get(str(r.agent_id), "(other agent)")) for r in found]
-        # The service has no trigger filter; one page is filtered here.
-        self.rows = [r for r in rows if self.trigger in ("all", r.trigger)]
-        self.agent_options = [["all", "All agents"], *[[k, v] for k, v in names.items()]]
+                trigger=None if self.trigger == "all" else self.trigger,
+                created_after=_start_of(first),
+                created_before=_start_of(last + timedelta(days=1) if last else None),
+                cursor=cursor, limit=PAGE,
+            )  # fmt: skip
+            names = self._names
+            found = [run_row(r, names.get(str(r.agent_id), "(other agent)")) for r in page.items]
+        self.rows = (self.rows if cursor else []) + found
+        self._cursor = page.next_cursor or ""
+        self.has_more = bool(page.next_cursor) and len(self.rows) < MAX_SHOWN
+        self.agent_options = [["all", "All agents"], *[[k, v] for k, v in self._names.items()]]
         self.loaded = True
 
     @rx.event
     @requires(Permission.VIEW_RUNS)
     def load(self):
-        """Load the list (``?agent=`` preselects an agent)."""
+        """Load the first page (``?agent=`` preselects an agent)."""
         wanted = self._query("agent")
         if wanted:
             self.agent_id = str(parse_id(wanted, "agent"))
-        self._reload()
+        self._names = {}
+        self._page(None)
+
+    @rx.event
+    @requires(Permission.VIEW_RUNS)
+    def load_more(self):
+        """Append the next page."""
+        if self._cursor and self.has_more:
+            self._page(self._cursor)
 
     @rx.event
     @requires(Permission.VIEW_RUNS)
     def set_filter(self, name: str, value: str):
-        """Change one filter (``agent``, ``status`` or ``trigger``)."""
+        """Change one filter (``agent``, ``status``, ``trigger``, ``from`` or ``to``)."""
+        if not isinstance(value, str):
+            raise InvalidInput("Unknown filter.")
         if name == "agent" and (value == "all" or parse_id(value, "agent")):
             self.agent_id = value
         elif name == "status" and value in STATUSES:
             self.status = value
         elif name == "trigger" and value in TRIGGERS:
             self.trigger = value
+        elif name in ("from", "to"):
+            first = value if name == "from" else self.date_from
+            last = value if name == "to" else self.date_to
+            _range(first, last)  # refuse before changing anything
+            self.date_from, self.date_to = first, last
         else:
             raise InvalidInput("Unknown filter.")
-        self._reload()
-
-
-class RunDetailState(AppState):
-    """One run: its graph with the path taken, its steps and the step inspector."""
-
-    run: RunRow | None = None
-    output: str = ""
-    nodes: list[dict[str, Any]] = []
-    edges: list[dict[str, Any]] = []
-    node_status: dict[str, str] = {}
-    node_handles: dict[str, str] = {}
-    steps: list[StepRow] = []
-    step_key: str = ""
-    _node_ids: list[str] = []
-
-    @rx.var
-    def current_step(self) -> StepRow | None:
-        """The step open in the inspector."""
-        return next((s for s in self.steps if s.step_key == self.step_key), None)
-
-    def _apply(self, snap: dict[str, Any]) -> None:
-        states, handles = node_states(snap["steps"], snap["status"], self._node_ids)
-        self.node_status, self.node_handles, self.steps = states, handles, snap["rows"]
-        self.output = snap["output"]
-        if self.run is not None:
-            self.run = dataclasses.replace(
-                self.run, status=snap["status"], error=snap["error"][:300]
-            )
-        ran = [s for s in self.steps if s.status != "skipped"]
-        if not self.step_key and ran:
-            self.step_key = ran[-1].step_key
+        self._page(None)
 
     @rx.event
     @requires(Permission.VIEW_RUNS)
-    def load(self):
-        """Load ``?id=<run>``; a live run keeps updating."""
-        run_id = parse_id(self._query("id"), "run")
-        principal = self._principal()
-        with session_scope() as session:
-            run = runs.get_run(session, principal=principal, run_id=run_id)
-            agent = agent_queries.get_agent(session, principal=principal, agent_id=run.agent_id)
-            doc = draft.normalise(run.definition)
-            self.run = run_row(run, agent.name)
-        self._node_ids = [n["id"] for n in doc["nodes"]]
-        self.nodes = list(view.canvas_nodes(doc, {}))
-        self.edges = list(view.canvas_edges(doc))
-        self.step_key = ""
-        self._apply(poll(principal, run_id, NO_EVENTS))
-        if self.run.status not in TERMINAL:
-            return RunDetailState.watch
-
-    @rx.event(background=True)
-    @requires(Permission.VIEW_RUNS)
-    async def watch(self):
-        """Follow a live run until it finishes."""
-        if self.run is None:
-            return
-        run_id, principal = self.run.id, self._principal()
-        deadline = time.monotonic() + WATCH_LIMIT_S
-        while time.monotonic() < deadline:
-            await asyncio.sleep(POLL_S)
-            snap = await asyncio.to_thread(poll, principal, uuid.UUID(run_id), NO_EVENTS)
-            async with self:
-                if self.run is None or self.run.id != run_id:
-                    return
-                self._apply(snap)
-            if snap["status"] in TERMINAL:
-                return
-
-    @rx.event
-    @requires(Permission.VIEW_RUNS)
-    def show_step(self, step_key: Any):
-        """Open one step in the inspector."""
-        if not isinstance(step_key, str) or not any(s.step_key == step_key for s in self.steps):
-            raise InvalidInput("That step is not in this run.")
-        self.step_key = step_key
-
-    @rx.event
-    @requires(Permission.VIEW_RUNS)
-    def select_node(self, node_ids: Any):
-        """Clicking a node on the graph opens its latest step."""
-        chosen = draft.ids(node_ids)
-        found = [s for s in self.steps if chosen and s.node_id == chosen[0]]
-        if found:
-            self.step_key = found[-1].step_key
+    def clear_filters(self):
+        """Show every run again."""
+        self.agent_id, self.status, self.trigger = "all", "all", "all"
+        self.date_from, self.date_to = "", ""
+        self._page(None)

@@ -50,6 +50,8 @@ def _secret_data(kind: str, provider: str, form: dict) -> dict:
     data = {"api_key": text(form, "secret", limit=8000)}
     if kind == CredentialKind.LLM_PROVIDER and provider == "compat":
         data["base_url"] = text(form, "base_url", limit=2000)
+    if kind == CredentialKind.LLM_PROVIDER:
+        data["model"] = text(form, "model", limit=200)
     return {k: v for k, v in data.items() if v}
 
 

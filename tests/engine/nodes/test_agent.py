@@ -56,3 +56,12 @@ def test_agent_gives_up_after_max_iterations():
     outcome = asyncio.run(runner.run({"name": "loop forever"}))
     assert outcome.status == "failed" and "2 tool-using turns" in outcome.error
     assert llm.requests[-1].tools == ()  # the last turn offers no tools
+
+
+def test_agent_prompts_carry_their_substituted_values():
+    llm = FakeLLM(["Done."])
+    outcome = asyncio.run(Runner(_agent_graph(), services=Services(llm=llm)).run({"name": "Ada"}))
+    assert outcome.status == "succeeded"
+    system, user = llm.requests[0].messages
+    assert user.content == "Ada" and user.substituted == ("Ada",)
+    assert system.content == "You are a helpful assistant." and system.substituted is None

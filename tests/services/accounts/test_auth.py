@@ -39,14 +39,16 @@ def test_login_logout_revokes_at_once(session):
         auth.resolve_session(session, token=token)
 
 
-def test_failed_logins_are_throttled(session):
+def test_failed_logins_are_throttled_per_account_and_address(session):
     auth.signup(session, email="a@example.com", password="long enough")
     for _ in range(10):
         with pytest.raises(Unauthenticated):
             auth.login(session, email="a@example.com", password="wrong password", ip="1.2.3.4")
     with pytest.raises(RateLimited) as err:
-        auth.login(session, email="a@example.com", password="long enough", ip="5.6.7.8")
+        auth.login(session, email="a@example.com", password="long enough", ip="1.2.3.4")
     assert err.value.retry_after > 0
+    # From another address the account is still within its own (higher) ceiling.
+    assert auth.login(session, email="a@example.com", password="long enough", ip="5.6.7.8")
 
 
 def test_password_reset_is_emailed_and_single_use(session, worker, mailbox):

@@ -142,3 +142,37 @@ def test_publish_and_dry_run_the_draft(agent):
         stored = s.get(Run, uuid.UUID(run.run_id))
         assert stored.trigger == "test" and stored.version_id is None
     assert set(run.node_status.values()) == {"queued"}
+
+
+def test_the_builder_offers_the_organizations_models(agent):
+    from agent_platform.db import session_scope
+    from agent_platform.services.accounts import auth
+    from agent_platform.services.credentials import store as credentials
+
+    owner, _, agent_id = agent
+    state = _state(InspectorState, owner, agent_id)
+    InspectorState.load.fn(state)
+    _build(state)
+    InspectorState.focus.fn(state, "llm_1")
+    model = next(f for f in state.fields if f.key == "model")
+    assert model.value == "default"
+    assert [(c.value, c.label) for c in model.choices] == [
+        ("default", "Organization default (offline:extractive)"),
+        ("offline:extractive", "offline:extractive"),
+    ]
+    card = next(n for n in state.nodes if n["id"] == "llm_1")
+    assert card["data"]["summary"].startswith("Organization default (offline:extractive) · ")
+    with session_scope() as s:
+        principal = auth.resolve_session(s, token=owner).principal
+        credentials.create_credential(
+            s, principal=principal, name="OpenAI", kind="llm_provider", provider="openai",
+            data={"api_key": "sk-test-0000000000000000"},
+        )  # fmt: skip
+    InspectorState.load.fn(state)  # the builder reopens
+    InspectorState.focus.fn(state, "llm_1")
+    model = next(f for f in state.fields if f.key == "model")
+    assert model.choices[0].label == "Organization default (openai:gpt-4o-mini)"
+    assert {"openai:gpt-4o", "openai:gpt-4.1-mini", "offline:extractive"} <= set(model.options)
+    assert not any(o.startswith("anthropic:") for o in model.options)  # not configured
+    InspectorState.set_field.fn(state, "model", "openai:gpt-4o")
+    assert _draft(agent_id)["nodes"][1]["data"]["model"] == "openai:gpt-4o"

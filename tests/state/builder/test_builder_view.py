@@ -6,7 +6,7 @@ import pytest
 
 from agent_platform.services.errors import InvalidInput
 from agent_platform.state.builder import fields as form
-from agent_platform.state.builder.view import catalog, handles
+from agent_platform.state.builder.view import canvas_nodes, catalog, handles
 
 
 def test_switch_handles_follow_the_config():
@@ -30,3 +30,25 @@ def test_inspector_fields_follow_the_schema():
             form.parse("if_else", key, raw)
     with pytest.raises(InvalidInput):
         form.parse("llm", "stream", "yes")
+
+
+def test_the_model_picker_offers_the_models_it_is_given_by_name():
+    data = dict(catalog()["llm"]["default_config"])
+    assert data["model"] == "default"
+    org = [form.Choice("default", "Organization default (openai:gpt-4o-mini)")]
+    org.append(form.Choice("openai:gpt-4o-mini", "openai:gpt-4o-mini"))
+    row = next(f for f in form.fields("llm", data, org) if f.key == "model")
+    assert row.value == "default" and row.choices == org
+    assert "Organization default" in row.hint and "offline:extractive" in row.hint
+    typed = next(
+        f for f in form.fields("llm", {**data, "model": "compat:phi4"}, org) if f.key == "model"
+    )
+    assert typed.options == ["default", "openai:gpt-4o-mini", "compat:phi4"]
+    assert form.parse("llm", "model", "  ") == "default"
+    assert form.parse("llm", "model", "openai:o3") == "openai:o3"
+
+
+def test_cards_name_the_default_model_it_resolves_to():
+    doc = {"nodes": [{"id": "llm_1", "type": "llm", "data": {"prompt": "Hi"}}], "notes": []}
+    (card,) = canvas_nodes(doc, {}, {"default_model": "offline:extractive"})
+    assert card["data"]["summary"] == "Organization default (offline:extractive) · Hi"
