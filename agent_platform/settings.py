@@ -73,6 +73,25 @@ class RuntimeSettings(BaseModel):
     anthropic_base_url: str | None = None
 
 
+class LimitsSettings(BaseModel):
+    """Bounds on the work one run, organization, request or widget may cause."""
+
+    # Per run, enforced by the engine runner (the worker passes them as ``RunLimits``).
+    max_steps_per_run: int = 10_000
+    max_sub_agent_depth: int = 5
+    max_child_runs_per_run: int = 50
+    max_payload_bytes: int = 1_000_000
+    # Per organization, enforced when a run starts (429 with Retry-After beyond them).
+    concurrent_runs_per_org: int = 10
+    runs_per_minute_per_org: int = 120
+    # Graph size accepted at publish.
+    max_graph_nodes: int = 300
+    max_graph_edges: int = 1_000
+    # Request bodies (JSON and others) larger than this are refused with 413; uploads keep
+    # their own cap.
+    max_request_bytes: int = 2_000_000
+
+
 class StorageSettings(BaseModel):
     """Where uploaded files are kept, readable by every app and worker process.
 
@@ -125,6 +144,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     launcher: LauncherSettings = Field(default_factory=LauncherSettings)
 
     @model_validator(mode="after")
