@@ -92,6 +92,22 @@ class LimitsSettings(BaseModel):
     max_request_bytes: int = 2_000_000
 
 
+class WidgetSettings(BaseModel):
+    """What one visitor, address or widget may cost (services.delivery.widget_limits)."""
+
+    messages_per_minute_per_address: int = 60
+    messages_per_minute_per_address_widget: int = 20
+    messages_per_minute_per_user: int = 20
+    # Ceiling per widget per day (UTC) on the cost of the runs answering it; 0: none.
+    daily_cost_usd: float = 5.0
+    # Open answer streams at once.
+    streams_per_address: int = 5
+    streams_per_key: int = 50
+    # Identity tokens signed by the customer: refused when valid for longer than this, or
+    # issued (``iat``) longer ago than this.
+    user_token_max_lifetime_s: int = 86_400
+
+
 class StorageSettings(BaseModel):
     """Where uploaded files are kept, readable by every app and worker process.
 
@@ -145,6 +161,7 @@ class Settings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    widget: WidgetSettings = Field(default_factory=WidgetSettings)
     launcher: LauncherSettings = Field(default_factory=LauncherSettings)
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.security.widget_fixtures import settings_env, widget  # noqa: F401  (fixtures)
 from tests.services.runtime.conftest import V1, publish, steps
 
 
