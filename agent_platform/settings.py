@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 _PLACEHOLDER = "change-me-in-production"
+# The test environment's fixed key (never accepted in development or production).
+TEST_SECRET_KEY = "test-secret-key-not-for-real-use"  # noqa: S105 - tests only, refused elsewhere
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 
 
 class SmtpSettings(BaseModel):
@@ -32,9 +35,13 @@ class SmtpSettings(BaseModel):
 class SecuritySettings(BaseModel):
     """Secrets and session policy."""
 
-    secret_key: SecretStr = SecretStr(_PLACEHOLDER)
+    # Signs sessions, widget tokens and approval links, and keys the development vault.
+    # Unset: production refuses to start; development generates a random one per
+    # installation in ``data_dir/secret_key`` (mode 0600); tests use ``TEST_SECRET_KEY``.
+    secret_key: SecretStr = SecretStr("")
     session_days: int = 14
     session_cookie: str = "ap_session"
+    # Secure cookies are also set whenever ``base_url`` is https (``Settings.secure_cookies``).
     cookie_secure: bool = False
     # Failed log-ins allowed per 15 minutes (services.accounts.login_throttle): for one account
     # from one address, for one account from anywhere, and from one address over all accounts.
@@ -95,6 +102,41 @@ class TemplateSettings(BaseModel):
     time_limit_s: float = 2.0
 
 
+class LimitsSettings(BaseModel):
+    """Bounds on the work one run, organization, request or widget may cause."""
+
+    # Per run, enforced by the engine runner (the worker passes them as ``RunLimits``).
+    max_steps_per_run: int = 10_000
+    max_sub_agent_depth: int = 5
+    max_child_runs_per_run: int = 50
+    max_payload_bytes: int = 1_000_000
+    # Per organization, enforced when a run starts (429 with Retry-After beyond them).
+    concurrent_runs_per_org: int = 10
+    runs_per_minute_per_org: int = 120
+    # Graph size accepted at publish.
+    max_graph_nodes: int = 300
+    max_graph_edges: int = 1_000
+    # Request bodies (JSON and others) larger than this are refused with 413; uploads keep
+    # their own cap.
+    max_request_bytes: int = 2_000_000
+
+
+class WidgetSettings(BaseModel):
+    """What one visitor, address or widget may cost (services.delivery.widget_limits)."""
+
+    messages_per_minute_per_address: int = 60
+    messages_per_minute_per_address_widget: int = 20
+    messages_per_minute_per_user: int = 20
+    # Ceiling per widget per day (UTC) on the cost of the runs answering it; 0: none.
+    daily_cost_usd: float = 5.0
+    # Open answer streams at once.
+    streams_per_address: int = 5
+    streams_per_key: int = 50
+    # Identity tokens signed by the customer: refused when valid for longer than this, or
+    # issued (``iat``) longer ago than this.
+    user_token_max_lifetime_s: int = 86_400
+
+
 class StorageSettings(BaseModel):
     """Where uploaded files are kept, readable by every app and worker process.
 
@@ -125,7 +167,8 @@ class Settings(BaseSettings):
     """Everything the platform can be configured with.
 
     Raises:
-        ValueError: in ``production`` when a secret still has its placeholder value.
+        ValueError: a placeholder secret key outside tests, or a missing secret in
+            ``production``.
     """
 
     model_config = SettingsConfigDict(
@@ -147,14 +190,29 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    widget: WidgetSettings = Field(default_factory=WidgetSettings)
     launcher: LauncherSettings = Field(default_factory=LauncherSettings)
     templates: TemplateSettings = Field(default_factory=TemplateSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
-        if self.environment == "production":
-            if self.security.secret_key.get_secret_value() in ("", _PLACEHOLDER):
+        key = self.security.secret_key.get_secret_value()
+        if self.environment != "test" and key in (_PLACEHOLDER, TEST_SECRET_KEY):
+            raise ValueError(
+                "SECURITY__SECRET_KEY is a public placeholder: unset it in development (a "
+                "random per-installation key is generated) or set a secret one"
+            )
+        if not key:
+            if self.environment == "production":
                 raise ValueError("SECURITY__SECRET_KEY must be set in production")
+            generated = (
+                TEST_SECRET_KEY
+                if self.environment == "test"
+                else installation_secret(self.data_dir)
+            )
+            self.security.secret_key = SecretStr(generated)
+        if self.environment == "production":
             if self.security.vault_keys is None:
                 raise ValueError("SECURITY__VAULT_KEYS must be set in production")
             if not self.database_url or not self.redis_url:
@@ -180,6 +238,11 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry ``Secure``: configured, or implied by an https ``base_url``."""
+        return self.security.cookie_secure or self.base_url.lower().startswith("https://")
+
+    @property
     def allowed_origins(self) -> list[str]:
         """Origins besides the page's own that may use the backend (default: ``base_url``)."""
         return self.cors_allowed_origins or [self.base_url]
@@ -188,6 +251,34 @@ class Settings(BaseSettings):
     def public_api_url(self) -> str:
         """Where browsers reach the backend (REST API, websocket)."""
         return self.api_url or self.base_url
+
+
+def installation_secret(data_dir: Path) -> str:
+    """This installation's secret key from ``data_dir/secret_key``, created on first use.
+
+    The file is written with mode 0600 under a temporary name and linked into place, so
+    processes starting at once agree on one key (the first link wins; the others read it).
+    """
+    import os
+    import secrets
+
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ValueError(f"{path} holds no usable secret key; delete it to generate one")
+    return key
 
 
 @lru_cache

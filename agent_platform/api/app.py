@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from agent_platform.api import errors, web_session
+from agent_platform.api.body_limit import BodyLimitMiddleware
 from agent_platform.api.v1 import agents as agent_routes
 from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
 from agent_platform.api.v1 import approvals as approval_routes
@@ -20,6 +21,7 @@ from agent_platform.api.v1 import reference as reference_routes
 from agent_platform.api.v1 import webhooks as webhook_routes
 from agent_platform.api.v1 import widget as widget_routes
 from agent_platform.api.v1 import widget_settings as widget_settings_routes
+from agent_platform.settings import get_settings
 
 # Routes reachable without a principal. Everything else must depend on ``deps.principal``;
 # tests/api/test_route_policy.py fails when a route is neither.
@@ -66,7 +68,7 @@ def get_health() -> dict[str, str]:
 
 
 def create_api() -> FastAPI:
-    """Build the API with every router and the error envelope installed."""
+    """Build the API with every router, the error envelope and the body-size cap installed."""
     api = FastAPI(
         title="Agent Platform API",
         version="1.0",
@@ -75,6 +77,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     errors.install(api)
+    api.add_middleware(BodyLimitMiddleware, max_bytes=get_settings().limits.max_request_bytes)
     api.include_router(health)
     api.include_router(origin_routes.router)
     api.include_router(web_session.router)

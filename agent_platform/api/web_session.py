@@ -30,7 +30,7 @@ def set_session_cookie(code: str = "", next: str = "/agents") -> RedirectRespons
         max_age=settings.security.session_days * 86400,
         httponly=True,
         samesite="lax",
-        secure=settings.security.cookie_secure,
+        secure=settings.secure_cookies,
         path="/",
     )
     return response
@@ -40,5 +40,12 @@ def set_session_cookie(code: str = "", next: str = "/agents") -> RedirectRespons
 def clear_session_cookie() -> RedirectResponse:
     """Clear the session cookie (the session row was already revoked) and go to log-in."""
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(get_settings().security.session_cookie, path="/")
+    settings = get_settings()
+    response.delete_cookie(
+        settings.security.session_cookie,
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
     return response

@@ -14,6 +14,7 @@ store without running their nodes, and the approval node reads its decision.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,6 +22,13 @@ from typing import Any
 from agent_platform.engine.events import NullEventSink
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.hooks import RunnerHook
+from agent_platform.engine.limits import (
+    LimitedSubAgents,
+    LimitExceeded,
+    RunLimits,
+    StepCounter,
+    check_payload,
+)
 from agent_platform.engine.memory import InMemoryStepStore
 from agent_platform.engine.nodes.base import Services
 from agent_platform.engine.outcome import RunOutcome
@@ -46,6 +54,8 @@ class Runner:
         token_batch_chars: streamed text is sent in events of about this many characters.
         template_limits: what every template of the graph is held to, when it is validated
             here and each time a step renders one.
+        limits: steps, sub-agent depth and child runs, payload sizes (default: ``RunLimits()``).
+        depth: sub-agent nesting depth of this run (0 for a top-level run).
 
     Raises:
         InvalidGraphError: the graph has problems (``validate_graph`` lists them).
@@ -62,6 +72,8 @@ class Runner:
         time_limit_s: float | None = 300.0,
         token_batch_chars: int = 64,
         template_limits: TemplateLimits = DEFAULT_LIMITS,
+        limits: RunLimits | None = None,
+        depth: int = 0,
     ) -> None:
         raw = graph.model_dump() if isinstance(graph, GraphDocument) else dict(graph)
         problems = validate_graph(raw, template_limits=template_limits)
@@ -75,6 +87,8 @@ class Runner:
             for node_id, cls in self.classes.items()
         }
         self.topology = Topology(self.graph, handles)
+        self.limits = limits or RunLimits()
+        self.depth = depth
         self.services = services or Services()
         self.step_store = step_store or InMemoryStepStore()
         self.events = events or NullEventSink()
@@ -96,17 +110,23 @@ class Runner:
             The outcome; node failures are reported there, not raised.
         """
         inputs = dict(inputs or {})
+        services = self.services
+        if services.sub_agents is not None:
+            limited = LimitedSubAgents(services.sub_agents, self.limits, self.depth)
+            services = dataclasses.replace(services, sub_agents=limited)
         state = RunState(
             topology=self.topology,
             configs=self.configs,
             classes=self.classes,
-            services=self.services,
+            services=services,
             store=self.step_store,
             events=self.events,
             hooks=self.hooks,
             inputs=inputs,
             token_batch_chars=self.token_batch_chars,
             template_limits=self.template_limits,
+            limits=self.limits,
+            steps=StepCounter(self.limits.max_steps),
         )
         for hook in self.hooks:
             await hook.before_run(inputs=inputs)
@@ -115,10 +135,13 @@ class Runner:
             n.id for n in self.graph.nodes if n.type == "trigger" and trigger_id not in (None, n.id)
         )
         try:
+            check_payload(inputs, self.limits.max_payload_bytes, "The run's inputs")
             async with asyncio.timeout(self.time_limit_s):
                 scope = ScopeRunner(state, None, "", {"inputs": inputs}, skip=skip)
                 result = await scope.execute()
             outcome = self._outcome(result, state, started)
+        except LimitExceeded as exc:
+            outcome = self._outcome(ScopeResult("failed", error=exc.message), state, started)
         except TimeoutError:
             limit = f"{self.time_limit_s:g}"
             error = f"The run took longer than its time limit of {limit} seconds and was stopped."

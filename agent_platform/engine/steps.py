@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from agent_platform.engine.events import TokenBatcher
 from agent_platform.engine.hooks import RunnerHook, StepInfo
+from agent_platform.engine.limits import LimitExceeded, RunLimits, StepCounter, check_payload
 from agent_platform.engine.nodes.base import Node, NodeConfig, NodeContext, NodeResult, Services
 from agent_platform.engine.protocols import (
     EventSink,
@@ -73,6 +74,8 @@ class RunState:
     inputs: Mapping[str, Any]
     token_batch_chars: int = 64
     template_limits: TemplateLimits = DEFAULT_LIMITS
+    limits: RunLimits = field(default_factory=RunLimits)
+    steps: StepCounter = field(default_factory=lambda: StepCounter(None))
     usage: Usage = field(default_factory=Usage)
     attempts: Counter[str] = field(default_factory=Counter)
 
@@ -241,6 +244,7 @@ async def _attempt(state: RunState, request: StepRequest, attempt: int) -> StepO
     try:
         await _start(state, info, request.incoming)
         result = await state.classes[node.id](ctx.config).run(ctx)
+        check_payload(result.output, state.limits.max_payload_bytes, "This step's output")
     except RunPaused as paused:
         return StepOutcome("paused", info.step_key, waiting=paused.waiting)
     except RunCancelled:
@@ -267,6 +271,10 @@ async def _attempt(state: RunState, request: StepRequest, attempt: int) -> StepO
 
 async def execute_step(state: RunState, request: StepRequest) -> StepOutcome:
     """Replay the step if the store has it, else run it with the node's retry policy."""
+    try:
+        state.steps.take()
+    except LimitExceeded as exc:
+        return StepOutcome("failed", request.step_key, error=exc.message)
     cached = await state.store.completed(request.step_key)
     if cached is not None:
         state.usage.add(cached)

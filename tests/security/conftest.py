@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.security.widget_fixtures import settings_env, widget  # noqa: F401  (fixtures)
 from tests.services.runtime.conftest import (  # noqa: F401 (fixtures)
     V1,
     org,

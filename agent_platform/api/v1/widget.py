@@ -39,7 +39,7 @@ from agent_platform.models.conversations import (
     MessageStatus,
 )
 from agent_platform.models.widgets import AgentWidget
-from agent_platform.services.delivery import chat, conversations, widgets
+from agent_platform.services.delivery import chat, conversations, widget_limits, widgets
 from agent_platform.services.delivery.widgets import normalise_origin
 from agent_platform.services.errors import NotFound
 from agent_platform.services.runs import stream as run_stream
@@ -206,7 +206,8 @@ def send_message(
     """Send a message; the answer streams from ``.../messages/{answer id}/stream``."""
     widget = _widget(session, public_key, request)
     end_user = _end_user(widget, authorization)
-    widgets.check_rate(widget, end_user=end_user, ip=deps.client_ip(request))
+    widget_limits.check_rate(widget, end_user=end_user, ip=deps.client_ip(request))
+    widget_limits.check_budget(session, widget)
     conversation = conversations.for_end_user(
         session, agent_id=widget.agent_id, end_user=end_user, conversation_id=body.conversation_id
     ) or conversations.start_conversation(
@@ -269,7 +270,9 @@ def stream_answer(
     widget = _widget(session, public_key, request)
     end_user = _end_user(widget, authorization)
     message = _own_message(session, widget, end_user, message_id)
-    return sse_response(_answer_events(widget, message.id, message.run_id, message.status))
+    keys, token = widget_limits.open_stream(widget, deps.client_ip(request))
+    events = _answer_events(widget, message.id, message.run_id, message.status)
+    return sse_response(widget_limits.guarded(events, keys, token))
 
 
 async def _answer_events(

@@ -18,7 +18,7 @@ from agent_platform.engine.validation import validate_graph
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
 from agent_platform.services import audit
-from agent_platform.services.agents import triggers
+from agent_platform.services.agents import call_graph, triggers
 from agent_platform.services.agents.queries import get_agent, load_agent
 from agent_platform.services.errors import Conflict, InvalidInput
 from agent_platform.services.permissions import Permission, Principal
@@ -128,14 +128,26 @@ def archive_agent(session: Session, *, principal: Principal, agent_id: uuid.UUID
     return agent
 
 
-def graph_problems(session: Session, *, org_id: uuid.UUID, definition: Any) -> list[dict[str, Any]]:
+def graph_problems(
+    session: Session, *, org_id: uuid.UUID, definition: Any, agent_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
     """Every problem with ``definition`` (engine validation plus sub-agents in this org).
+
+    Also the graph's size against the settings and, with ``agent_id`` (the agent the graph
+    belongs to), sub-agent calls leading back to that agent.
 
     Returns:
         ``[{"node_id", "edge_id", "code", "message", "field"}, ...]``; empty when runnable.
     """
+    problems = call_graph.size_problems(definition)
+    if problems:  # too large to validate further
+        return problems
     limits = template_limits()
     problems = [dataclasses.asdict(p) for p in validate_graph(definition, template_limits=limits)]
+    if agent_id is not None:
+        problems += call_graph.recursion_problems(
+            session, org_id=org_id, agent_id=agent_id, definition=definition
+        )
     nodes = definition.get("nodes", []) if isinstance(definition, dict) else []
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, dict) or node.get("type") != "sub_agent":
@@ -163,9 +175,11 @@ def _published_agent_exists(session: Session, org_id: uuid.UUID, target: str) ->
     return agent is not None and agent.published_version_id is not None
 
 
-def require_valid(session: Session, *, org_id: uuid.UUID, definition: Any) -> None:
+def require_valid(
+    session: Session, *, org_id: uuid.UUID, definition: Any, agent_id: uuid.UUID | None = None
+) -> None:
     """Raise ``InvalidInput`` with ``details={"problems": [...]}`` listing every problem."""
-    problems = graph_problems(session, org_id=org_id, definition=definition)
+    problems = graph_problems(session, org_id=org_id, definition=definition, agent_id=agent_id)
     if problems:
         count = len(problems)
         raise InvalidInput(
@@ -196,7 +210,7 @@ def publish_agent(
     if agent.status == AgentStatus.ARCHIVED:
         raise Conflict("This agent is archived; it cannot be published.")
     graph = agent.draft_definition if definition is None else definition
-    require_valid(session, org_id=principal.org_id, definition=graph)
+    require_valid(session, org_id=principal.org_id, definition=graph, agent_id=agent.id)
     latest = session.exec(
         select(func.max(AgentVersion.number)).where(AgentVersion.agent_id == agent.id)
     ).one()

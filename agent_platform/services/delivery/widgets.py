@@ -1,4 +1,6 @@
-"""The embeddable widget: settings, publishable keys, origins, end-user identity, rate limits.
+"""The embeddable widget: settings, publishable keys, origins, end-user identity.
+
+Rate, spend and stream limits live in ``services.delivery.widget_limits``.
 
 Trust model: the publishable key (``pk_...``) is public; it only names one agent's widget.
 Browsers are kept to the agent's ``allowed_origins`` by ``frame-ancestors`` on the chat frame
@@ -24,22 +26,17 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from agent_platform.integrations import ratelimit
 from agent_platform.integrations.vault import get_vault
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
 from agent_platform.models.widgets import AgentWidget
 from agent_platform.services import audit
 from agent_platform.services.agents import queries as agent_queries
-from agent_platform.services.errors import Forbidden, InvalidInput, NotFound, RateLimited
+from agent_platform.services.errors import Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.settings import get_settings
 
 SESSION_TTL_S = 12 * 3600
-# Rate limits on sending messages (moving windows on Redis, shared by every process).
-KEY_RATE = "600/minute"
-END_USER_RATE = "20/minute"
-IP_RATE = "60/minute"
 DEFAULT_THEME: dict[str, Any] = {
     "title": "Chat with us",
     "color": "#4f46e5",
@@ -219,7 +216,9 @@ def sign_user_token(
     secret: str, user_id: str, *, ttl_s: int = 3600, now: float | None = None
 ) -> str:
     """A customer-side helper: ``payload.signature`` identifying ``user_id`` (for tests/docs)."""
-    payload = _b64(json.dumps({"sub": user_id, "exp": int((now or time.time()) + ttl_s)}).encode())
+    issued = int(now or time.time())
+    claims = {"sub": user_id, "iat": issued, "exp": issued + ttl_s}
+    payload = _b64(json.dumps(claims).encode())
     signature = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
     return f"{payload}.{signature}"
 
@@ -228,7 +227,8 @@ def verify_user_token(widget: AgentWidget, token: str) -> str:
     """The end-user id ``user:<sub>`` from a token signed with the widget secret.
 
     Raises:
-        Forbidden: bad signature, malformed or expired.
+        Forbidden: bad signature, malformed, expired, or valid (or issued) longer ago than
+            ``widget.user_token_max_lifetime_s``.
     """
     payload, _, signature = token.partition(".")
     expected = hmac.new(widget_secret(widget).encode(), payload.encode(), hashlib.sha256)
@@ -238,8 +238,17 @@ def verify_user_token(widget: AgentWidget, token: str) -> str:
         claims = json.loads(_unb64(payload))
     except ValueError:
         raise Forbidden("The user token is not valid.") from None
-    if not isinstance(claims, dict) or int(claims.get("exp", 0)) < time.time():
+    now = time.time()
+    if not isinstance(claims, dict) or int(claims.get("exp", 0)) < now:
         raise Forbidden("The user token has expired.")
+    max_lifetime = get_settings().widget.user_token_max_lifetime_s
+    issued = claims.get("iat")
+    if int(claims["exp"]) - now > max_lifetime or (
+        isinstance(issued, int | float) and now - issued > max_lifetime
+    ):
+        raise Forbidden(
+            f"The user token lives longer than {max_lifetime} seconds; sign a shorter one."
+        )
     sub = str(claims.get("sub") or "")[:200]
     if not sub:
         raise Forbidden("The user token names no user.")
@@ -280,17 +289,3 @@ def verify_session(widget: AgentWidget, token: str | None) -> str:
     if int(claims.get("exp", 0)) < time.time():
         raise Forbidden("The chat session expired; reload the page.")
     return str(claims["u"])
-
-
-def check_rate(widget: AgentWidget, *, end_user: str, ip: str) -> None:
-    """Count one message against the key, end-user and IP limits. Raises ``RateLimited``."""
-    checks = (
-        (KEY_RATE, "key", widget.public_key),
-        (END_USER_RATE, "user", f"{widget.id}:{end_user}"),
-        (IP_RATE, "ip", ip or "unknown"),
-    )
-    for rate, scope, key in checks:
-        item = ratelimit.limit(rate)
-        if not ratelimit.hit(item, "widget", scope, key):
-            retry = ratelimit.is_exhausted(item, "widget", scope, key) or 1
-            raise RateLimited("Too many messages; try again shortly.", retry_after=retry)

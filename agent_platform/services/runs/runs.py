@@ -21,6 +21,7 @@ from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.pagination import Page, paginate
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.services.runs import tree
+from agent_platform.services.runs.admission import admit
 from agent_platform.services.runs.lifecycle import enqueue_resume, enqueue_run
 
 __all__ = [
@@ -129,6 +130,7 @@ def start_run(
         Forbidden: without ``EXECUTE_AGENT``.
         NotFound: no such agent/version in the principal's org.
         Conflict: the agent is archived or unpublished.
+        RateLimited: the organization's concurrent-run or runs-per-minute limit.
     """
     principal.require(Permission.EXECUTE_AGENT)
     agent = queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
@@ -167,6 +169,7 @@ def _start_published(
     if idempotency_key and (found := _by_key(session, agent, idempotency_key)):
         return found
     version = _pinned_version(session, agent, version_id)
+    admit(session, org_id=agent.org_id)
     return create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,
         inputs=inputs, trigger=trigger, created_by=created_by, idempotency_key=idempotency_key,
@@ -349,7 +352,10 @@ def dry_run_agent(
     principal.require(Permission.EDIT_AGENT)
     principal.require(Permission.EXECUTE_AGENT)
     agent = queries.load_agent(session, org_id=principal.org_id, agent_id=agent_id)
-    agents.require_valid(session, org_id=principal.org_id, definition=agent.draft_definition)
+    agents.require_valid(
+        session, org_id=principal.org_id, definition=agent.draft_definition, agent_id=agent.id
+    )
+    admit(session, org_id=agent.org_id)
     return create_run(
         session,
         agent=agent,

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from agent_platform.db import in_session
+from agent_platform.engine.limits import RunLimits
 from agent_platform.engine.nodes.base import Services
 from agent_platform.engine.nodes.sub_agent import SubAgentWaiting
 from agent_platform.engine.outcome import RunOutcome
@@ -50,7 +51,6 @@ from agent_platform.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-MAX_SUB_AGENT_DEPTH = 5
 ExecuteResult = Literal["done", "locked", "skipped"]
 
 
@@ -82,7 +82,7 @@ class PgSubAgentRunner:
     Args:
         org_id: the parent run's organization (children never cross it).
         run_id: the parent run.
-        depth: the parent's nesting depth; beyond ``MAX_SUB_AGENT_DEPTH`` calls fail.
+        depth: the parent's nesting depth (the engine's ``RunLimits`` bound it).
     """
 
     def __init__(self, *, org_id: uuid.UUID, run_id: uuid.UUID, depth: int) -> None:
@@ -95,11 +95,9 @@ class PgSubAgentRunner:
 
         Raises:
             SubAgentWaiting: the child paused for an approval (the parent step pauses).
-            PermanentError: unknown/unpublished agent, too deep, or the child failed or was
+            PermanentError: unknown/unpublished agent, or the child failed or was
                 cancelled.
         """
-        if self.depth >= MAX_SUB_AGENT_DEPTH:
-            raise PermanentError(f"Sub-agents may nest at most {MAX_SUB_AGENT_DEPTH} deep.")
         try:
             child_id = await in_session(
                 lambda s: runs.child_run(
@@ -166,6 +164,17 @@ def _finish(session: Session, run_id: uuid.UUID, outcome: RunOutcome) -> bool:
     return again
 
 
+def run_limits() -> RunLimits:
+    """The per-run limits from settings, for the engine runner."""
+    limits = get_settings().limits
+    return RunLimits(
+        max_steps=limits.max_steps_per_run,
+        max_sub_agent_depth=limits.max_sub_agent_depth,
+        max_child_runs=limits.max_child_runs_per_run,
+        max_payload_bytes=limits.max_payload_bytes,
+    )
+
+
 async def _run_engine(claim: Claim, depth: int) -> RunOutcome:
     runtime = get_settings().runtime
     services = build_services(org_id=claim.org_id, run_id=claim.run_id, depth=depth)
@@ -179,6 +188,8 @@ async def _run_engine(claim: Claim, depth: int) -> RunOutcome:
             events=PgRedisEventSink(claim.run_id, claim.org_id),
             time_limit_s=runtime.run_time_limit_s,
             template_limits=template_limits(),
+            limits=run_limits(),
+            depth=depth,
         )
         return await runner.run(claim.inputs)
     except InvalidGraphError as exc:

@@ -128,7 +128,10 @@ def test_signed_user_tokens_identify_end_users(client, published):
 
 
 def test_rate_limit_per_end_user_answers_429(client, published, monkeypatch):
-    monkeypatch.setattr(widgets, "END_USER_RATE", "2/minute")
+    from agent_platform.settings import get_settings
+
+    monkeypatch.setenv("WIDGET__MESSAGES_PER_MINUTE_PER_USER", "2")
+    get_settings.cache_clear()
     token = _session(client, published)
     codes = [
         client.post(f"{_api(published)}/messages", json={"content": "hi"}, headers=_h(token))
@@ -136,6 +139,8 @@ def test_rate_limit_per_end_user_answers_429(client, published, monkeypatch):
     ]
     assert [r.status_code for r in codes] == [201, 201, 429]
     assert int(codes[-1].headers["retry-after"]) >= 1
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def test_unpublished_or_non_chat_agents_have_no_widget(client, org):
