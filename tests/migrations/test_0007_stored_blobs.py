@@ -12,7 +12,7 @@ import uuid
 
 from agent_platform.db import session_scope
 from agent_platform.integrations import storage
-from agent_platform.launcher import BIN
+from agent_platform.launcher.roles import BIN
 from agent_platform.models.knowledge import KnowledgeDocument
 from agent_platform.services.knowledge import ingestion
 from agent_platform.settings import ROOT_DIR
