@@ -18,11 +18,13 @@ from agent_platform.components.flow_canvas.panels import (
     step_item,
 )
 from agent_platform.components.page import app_page
+from agent_platform.components.run_dialog import run_button, run_dialog
 from agent_platform.components.ui import submit_button
 from agent_platform.state.builder.edit import BuilderEditState
 from agent_platform.state.builder.editor import BuilderState
 from agent_platform.state.builder.run import BuilderRunState
 from agent_platform.state.builder.versions import VersionsState
+from agent_platform.state.shell import ShellState
 
 CANVAS_HEIGHT = "calc(100vh - 170px)"
 
@@ -73,6 +75,11 @@ def toolbar() -> rx.Component:
             variant="soft",
             color_scheme="gray",
             on_click=VersionsState.set_history_open(True),
+        ),
+        rx.cond(
+            (BuilderState.agent_status == "published")
+            & ShellState.permissions.contains("execute_agent"),
+            run_button(BuilderState.agent_id),
         ),
         rx.cond(
             BuilderState.can_edit,
@@ -242,6 +249,7 @@ def builder() -> rx.Component:
         ),
         publish_dialog(),
         history_dialog(),
+        run_dialog(),
         spacing="3",
         # Wider than the shell's reading width: the canvas wants the whole screen.
         width=rx.breakpoints(initial="100%", md="calc(100vw - 330px)"),
