@@ -182,6 +182,31 @@ def auth_layout(title: str, subtitle: rx.Component | str, *children: rx.Componen
     )
 
 
+def copy_button(value: rx.Var | str, label: str) -> rx.Component:
+    """An icon button copying ``value`` to the clipboard (``label`` names it for readers)."""
+    return rx.icon_button(
+        rx.icon("copy", size=14),
+        size="1",
+        variant="soft",
+        color_scheme="gray",
+        aria_label=label,
+        title=label,
+        type="button",
+        on_click=[rx.set_clipboard(value), rx.toast.success("Copied.")],
+    )
+
+
+def secret_line(value: rx.Var, label: str, **props) -> rx.Component:
+    """A secret (or secret URL) in monospace with its copy button."""
+    return rx.hstack(
+        rx.code(value, size="1", word_break="break_all", flex="1", **props),
+        copy_button(value, label),
+        align="center",
+        spacing="2",
+        width="100%",
+    )
+
+
 def submit_button(*children: rx.Component | str, **props) -> rx.Component:
     """A form's submit button, busy until the page is hydrated (so no input is lost)."""
     return rx.button(*children, type="submit", size="3", loading=~rx.State.is_hydrated, **props)
