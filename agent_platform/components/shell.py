@@ -13,6 +13,7 @@ SIDEBAR_WIDTH = "240px"
 NAV = [
     ("Agents", "bot", routes.AGENTS),
     ("Runs", "activity", routes.RUNS),
+    ("Conversations", "messages-square", routes.CONVERSATIONS),
     ("Approvals", "shield-check", routes.APPROVALS),
     ("Knowledge", "book-open", routes.KNOWLEDGE),
     ("Marketplace", "store", routes.MARKETPLACE),

@@ -182,6 +182,15 @@ def auth_layout(title: str, subtitle: rx.Component | str, *children: rx.Componen
     )
 
 
+def link_button(icon: str, label: str, href: rx.Var | str, **props) -> rx.Component:
+    """A link that looks like a soft button (it navigates, so it is a link to screen readers)."""
+    return rx.button(
+        rx.el.a(rx.icon(icon, size=14), label, href=href),
+        as_child=True,
+        **{"variant": "soft", "color_scheme": "gray", **props},
+    )
+
+
 def copy_button(value: rx.Var | str, label: str) -> rx.Component:
     """An icon button copying ``value`` to the clipboard (``label`` names it for readers)."""
     return rx.icon_button(

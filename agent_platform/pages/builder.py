@@ -19,7 +19,7 @@ from agent_platform.components.flow_canvas.panels import (
 )
 from agent_platform.components.page import app_page
 from agent_platform.components.run_dialog import run_button, run_dialog
-from agent_platform.components.ui import submit_button
+from agent_platform.components.ui import link_button, submit_button
 from agent_platform.state.builder.edit import BuilderEditState
 from agent_platform.state.builder.editor import BuilderState
 from agent_platform.state.builder.run import BuilderRunState
@@ -42,6 +42,10 @@ def _tool(icon: str, label: str, on_click, **props) -> rx.Component:
         ),
         content=label,
     )
+
+
+def _agent_page(route: str) -> rx.Var:
+    return route + "?id=" + BuilderState.agent_id
 
 
 def toolbar() -> rx.Component:
@@ -75,6 +79,14 @@ def toolbar() -> rx.Component:
             variant="soft",
             color_scheme="gray",
             on_click=VersionsState.set_history_open(True),
+        ),
+        rx.cond(
+            BuilderState.can_edit,
+            rx.hstack(
+                link_button("message-circle", "Test chat", _agent_page(routes.AGENT_CHAT)),
+                link_button("globe", "Publish to website", _agent_page(routes.AGENT_WIDGET)),
+                spacing="2",
+            ),
         ),
         rx.cond(
             (BuilderState.agent_status == "published")
