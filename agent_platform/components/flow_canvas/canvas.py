@@ -36,6 +36,8 @@ class FlowCanvas(rx.NoSSRComponent):
     focus_id: rx.Var[str]
     focus_tick: rx.Var[int]
     fit_tick: rx.Var[int]
+    #: Pixels at the canvas's right edge a panel floats over (fit view and centring avoid them).
+    inset_right: rx.Var[int]
 
     on_add: rx.EventHandler[passthrough_event_spec(dict)]
     on_move: rx.EventHandler[passthrough_event_spec(list)]

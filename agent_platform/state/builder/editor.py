@@ -66,6 +66,7 @@ class BuilderState(AppState):
     saved: bool = True
     palette: list[dict[str, str]] = []
     agent_choices: list[AgentChoice] = []
+    panel_open: bool = True
 
     _doc: dict[str, Any] = {}
     _undo: list[dict[str, Any]] = []
@@ -162,6 +163,12 @@ class BuilderState(AppState):
         self.selected_ids, self.selected_id = [node_id], node_id
         self.focus_tick += 1
         self._refresh_selection()
+
+    @rx.event
+    @requires(Permission.VIEW_AGENTS)
+    def set_panel_open(self, value: bool):
+        """Show or hide the floating inspector panel."""
+        self.panel_open = value is True
 
     @rx.event
     @requires(Permission.EDIT_AGENT)
