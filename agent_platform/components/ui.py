@@ -208,7 +208,7 @@ def copy_button(value: rx.Var | str, label: str) -> rx.Component:
 def secret_line(value: rx.Var, label: str, **props) -> rx.Component:
     """A secret (or secret URL) in monospace with its copy button."""
     return rx.hstack(
-        rx.code(value, size="1", word_break="break_all", flex="1", **props),
+        rx.code(value, size="1", word_break="break-all", flex="1", min_width="0", **props),
         copy_button(value, label),
         align="center",
         spacing="2",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from agent_platform.components.flow_canvas.webhook import webhook_section
 from agent_platform.state.builder.editor import AgentChoice, BuilderState
 from agent_platform.state.builder.fields import NO_CREDENTIAL, FieldView, KeyValue
 from agent_platform.state.builder.inspector import CredentialOption, InspectorState
@@ -241,6 +242,7 @@ def inspector() -> rx.Component:
                 align="center",
             ),
             rx.foreach(BuilderState.fields, field_row),
+            webhook_section(),
             spacing="4",
             width="100%",
             id="inspector",
