@@ -31,15 +31,22 @@ def _control(field: RunField) -> rx.Component:
         ("boolean", rx.checkbox(name=field.name, size="2")),
         (
             "number",
-            rx.input(name=field.name, type="number", step="any", required=field.required),
+            rx.input(
+                name=field.name, type="number", step="any", required=field.required, width="100%"
+            ),
         ),
         (
             "json",
             rx.text_area(
-                name=field.name, rows="3", required=field.required, placeholder="{}", style=MONO
+                name=field.name,
+                rows="3",
+                required=field.required,
+                placeholder="{}",
+                style=MONO,
+                width="100%",
             ),
         ),
-        rx.text_area(name=field.name, rows="2", required=field.required),
+        rx.text_area(name=field.name, rows="2", required=field.required, width="100%"),
     )
 
 

@@ -71,15 +71,16 @@ def _webhook_form() -> rx.Component:
                 key=S.agent_id + S.webhook_url,
                 placeholder="https://example.com/hooks/approvals",
                 max_length=2000,
+                size="3",
                 flex="1",
             ),
-            submit_button("Save", size="2"),
+            submit_button("Save"),
             rx.cond(
                 S.webhook_on,
                 rx.button(
                     "Remove",
                     type="button",
-                    size="2",
+                    size="3",
                     variant="soft",
                     color_scheme="red",
                     on_click=S.remove_webhook,

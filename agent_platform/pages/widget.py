@@ -15,7 +15,9 @@ def _input(name: str, value, placeholder: str = "") -> rx.Component:
 
 
 def _area(name: str, value, placeholder: str) -> rx.Component:
-    return rx.text_area(name=name, default_value=value, placeholder=placeholder, rows="3")
+    return rx.text_area(
+        name=name, default_value=value, placeholder=placeholder, rows="3", width="100%"
+    )
 
 
 def _look() -> rx.Component:
