@@ -1,8 +1,9 @@
 """``FlowCanvas``: the React Flow canvas as a Reflex component.
 
-The React side lives in ``assets/flow/Canvas.jsx`` (a local shim): it keeps drag, zoom and
-selection in the browser and calls the event props below only for committed changes, each
-with one small JSON payload. The shim knows no node type: node data carries each type's facts
+The React side lives in ``assets/flow/Canvas.jsx`` (a local shim, with its palette and its
+stylesheet in ``Palette.jsx`` and ``styles.js`` beside it): it keeps drag, zoom and selection
+in the browser and calls the event props below only for committed changes, each with one
+small JSON payload. The shim knows no node type: node data carries each type's facts
 and ``icons`` renders the registry's icon names (compiled in, so only those icons are bundled).
 """
 
