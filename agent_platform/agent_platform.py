@@ -19,6 +19,7 @@ from agent_platform.pages import (  # noqa: F401
     settings,
     settings_access,
     settings_credentials,
+    settings_notifications,
     widget,
     workspace,
 )

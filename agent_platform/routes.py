@@ -34,6 +34,7 @@ SETTINGS_TEAMS = "/settings/teams"
 SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_AUDIT = "/settings/audit-log"
 SETTINGS_CREDENTIALS = "/settings/credentials"
+SETTINGS_NOTIFICATIONS = "/settings/notifications"
 
 # Backend routes (FastAPI, served on the same port) that set and clear the session cookie.
 WEB_SESSION = "/api/v1/auth/web/session"

@@ -26,17 +26,18 @@ PAGES: list[PageSpec] = []
 
 
 def app_page(
-    route: str, title: str, on_load: Sequence[Any] = ()
+    route: str, title: str, on_load: Sequence[Any] = (), *, canvas: bool = False
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """A signed-in page: the shell layout, the session guard, then the page's own loaders.
 
     ``ShellState.load_shell`` runs first; without a live session every loader redirects to
-    ``/login?next=<this page>`` and the shell shows only a spinner.
+    ``/login?next=<this page>`` and the shell shows only a spinner. A ``canvas`` page (the
+    builder) gets the whole window under the top bar; its navigation moves into the menu.
     """
 
     def register(fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def render() -> rx.Component:
-            return shell(fn())
+            return shell(fn(), canvas=canvas)
 
         render.__name__ = fn.__name__
         PAGES.append(

@@ -12,6 +12,7 @@ TABS = [
     ("Organization", routes.SETTINGS_ORG, ""),
     ("Members", routes.SETTINGS_MEMBERS, ""),
     ("Teams", routes.SETTINGS_TEAMS, ""),
+    ("Notifications", routes.SETTINGS_NOTIFICATIONS, ""),
     ("API keys", routes.SETTINGS_API_KEYS, "manage_api_keys"),
     ("Credentials", routes.SETTINGS_CREDENTIALS, "manage_integrations"),
     ("Audit log", routes.SETTINGS_AUDIT, "view_audit_log"),

@@ -10,9 +10,11 @@ from agent_platform.state.approvals.badge import ApprovalsBadgeState
 from agent_platform.state.shell import OrgItem, ShellState
 
 SIDEBAR_WIDTH = "240px"
+TOPBAR_HEIGHT = "60px"
 NAV = [
     ("Agents", "bot", routes.AGENTS),
     ("Runs", "activity", routes.RUNS),
+    ("Conversations", "messages-square", routes.CONVERSATIONS),
     ("Approvals", "shield-check", routes.APPROVALS),
     ("Knowledge", "book-open", routes.KNOWLEDGE),
     ("Marketplace", "store", routes.MARKETPLACE),
@@ -240,10 +242,12 @@ def user_menu() -> rx.Component:
     )
 
 
-def topbar() -> rx.Component:
-    """The sticky bar above the content."""
+def topbar(menu: bool = False) -> rx.Component:
+    """The sticky bar above the content; ``menu`` shows the navigation button at every width."""
     return rx.hstack(
-        rx.box(nav_drawer(), display=rx.breakpoints(initial="block", sm="none")),
+        rx.box(
+            nav_drawer(), display="block" if menu else rx.breakpoints(initial="block", sm="none")
+        ),
         org_switcher(),
         rx.spacer(),
         rx.badge(ShellState.role, variant="soft", radius="full", color_scheme="gray"),
@@ -251,7 +255,7 @@ def topbar() -> rx.Component:
         align="center",
         spacing="3",
         padding_x=rx.breakpoints(initial="12px", sm="24px"),
-        height="60px",
+        height=TOPBAR_HEIGHT,
         position="sticky",
         top="0",
         z_index="5",
@@ -261,11 +265,26 @@ def topbar() -> rx.Component:
     )
 
 
-def shell(content: rx.Component) -> rx.Component:
-    """Wrap page content in the app shell once the session is verified."""
-    return rx.cond(
-        ShellState.signed_in,
-        rx.flex(
+def _canvas_area(content: rx.Component) -> rx.Component:
+    """The whole window under the top bar, no sidebar (the builder: the canvas is the page)."""
+    return rx.box(
+        topbar(menu=True),
+        rx.box(content, height=f"calc(100vh - {TOPBAR_HEIGHT})", width="100%", overflow="hidden"),
+        width="100%",
+        height="100vh",
+        overflow="hidden",
+    )
+
+
+def shell(content: rx.Component, canvas: bool = False) -> rx.Component:
+    """Wrap page content in the app shell once the session is verified.
+
+    A ``canvas`` page fills the window under the top bar; the navigation is in its menu.
+    """
+    if canvas:
+        body = rx.fragment(_canvas_area(content), create_org_dialog())
+    else:
+        body = rx.flex(
             sidebar(),
             rx.box(
                 topbar(),
@@ -280,6 +299,5 @@ def shell(content: rx.Component) -> rx.Component:
             ),
             create_org_dialog(),
             min_height="100vh",
-        ),
-        rx.center(rx.spinner(size="3"), height="100vh"),
-    )
+        )
+    return rx.cond(ShellState.signed_in, body, rx.center(rx.spinner(size="3"), height="100vh"))

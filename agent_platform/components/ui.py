@@ -182,6 +182,40 @@ def auth_layout(title: str, subtitle: rx.Component | str, *children: rx.Componen
     )
 
 
+def link_button(icon: str, label: str, href: rx.Var | str, **props) -> rx.Component:
+    """A link that looks like a soft button (it navigates, so it is a link to screen readers)."""
+    return rx.button(
+        rx.el.a(rx.icon(icon, size=14), label, href=href),
+        as_child=True,
+        **{"variant": "soft", "color_scheme": "gray", **props},
+    )
+
+
+def copy_button(value: rx.Var | str, label: str) -> rx.Component:
+    """An icon button copying ``value`` to the clipboard (``label`` names it for readers)."""
+    return rx.icon_button(
+        rx.icon("copy", size=14),
+        size="1",
+        variant="soft",
+        color_scheme="gray",
+        aria_label=label,
+        title=label,
+        type="button",
+        on_click=[rx.set_clipboard(value), rx.toast.success("Copied.")],
+    )
+
+
+def secret_line(value: rx.Var, label: str, **props) -> rx.Component:
+    """A secret (or secret URL) in monospace with its copy button."""
+    return rx.hstack(
+        rx.code(value, size="1", word_break="break-all", flex="1", min_width="0", **props),
+        copy_button(value, label),
+        align="center",
+        spacing="2",
+        width="100%",
+    )
+
+
 def submit_button(*children: rx.Component | str, **props) -> rx.Component:
     """A form's submit button, busy until the page is hydrated (so no input is lost)."""
     return rx.button(*children, type="submit", size="3", loading=~rx.State.is_hydrated, **props)

@@ -29,9 +29,11 @@ def describe(cls: type[Node[Any]]) -> dict[str, Any]:
     default config), ``dynamic_handles`` (handles follow the config, e.g. switch cases),
     ``summary_template`` (the canvas card's line), ``output_paths`` (what the variable picker
     offers), ``field_widgets`` (inspector controls by config field), ``config_schema`` (JSON
-    schema) and ``default_config``.
+    schema) and ``default_config`` (what a node dropped on the canvas starts with: the example
+    config with the type's ``required_choices`` blank).
     """
     default = cls.parse_config(cls.example_config)
+    blank = dict.fromkeys(sorted(cls.required_choices), "")
     return {
         "type": cls.type,
         "version": cls.version,
@@ -48,7 +50,7 @@ def describe(cls: type[Node[Any]]) -> dict[str, Any]:
         "output_paths": list(cls.output_paths),
         "field_widgets": dict(cls.field_widgets),
         "config_schema": cls.config_model.model_json_schema(),
-        "default_config": default.model_dump(mode="json"),
+        "default_config": {**default.model_dump(mode="json"), **blank},
     }
 
 

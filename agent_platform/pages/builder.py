@@ -18,13 +18,17 @@ from agent_platform.components.flow_canvas.panels import (
     step_item,
 )
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import submit_button
+from agent_platform.components.run_dialog import run_button, run_dialog
+from agent_platform.components.ui import link_button, submit_button
 from agent_platform.state.builder.edit import BuilderEditState
 from agent_platform.state.builder.editor import BuilderState
 from agent_platform.state.builder.run import BuilderRunState
 from agent_platform.state.builder.versions import VersionsState
+from agent_platform.state.shell import ShellState
 
-CANVAS_HEIGHT = "calc(100vh - 170px)"
+TOOLBAR_HEIGHT = "52px"
+PANEL_WIDTH = 340  # px: the floating inspector panel
+PANEL_SPACE = PANEL_WIDTH + 12  # what it covers at the canvas's right edge, margin included
 
 
 def _tool(icon: str, label: str, on_click, **props) -> rx.Component:
@@ -42,8 +46,12 @@ def _tool(icon: str, label: str, on_click, **props) -> rx.Component:
     )
 
 
+def _agent_page(route: str) -> rx.Var:
+    return route + "?id=" + BuilderState.agent_id
+
+
 def toolbar() -> rx.Component:
-    """Name, status and the actions that change the whole draft."""
+    """Name, status and the actions that change the whole draft, in one row above the canvas."""
     editing = rx.hstack(
         _tool("undo-2", "Undo (Ctrl+Z)", BuilderState.undo, disabled=~BuilderState.can_undo),
         _tool("redo-2", "Redo (Ctrl+Shift+Z)", BuilderState.redo, disabled=~BuilderState.can_redo),
@@ -54,25 +62,32 @@ def toolbar() -> rx.Component:
         import_dialog(),
         spacing="1",
     )
+    pages = rx.hstack(
+        link_button("message-circle", "Test chat", _agent_page(routes.AGENT_CHAT)),
+        link_button("globe", "Publish to website", _agent_page(routes.AGENT_WIDGET)),
+        spacing="2",
+    )
     return rx.hstack(
-        rx.link(rx.icon("arrow-left", size=18), href=routes.AGENTS, color_scheme="gray"),
-        rx.heading(BuilderState.agent_name, size="5", truncate=True, max_width="280px"),
-        status_badge(BuilderState.agent_status),
-        rx.spacer(),
-        rx.cond(BuilderState.can_edit, editing),
-        rx.button(
-            rx.icon("download", size=14),
-            "Export",
-            variant="soft",
-            color_scheme="gray",
-            on_click=VersionsState.export_graph,
+        rx.link(
+            rx.icon("arrow-left", size=18), href=routes.AGENTS, color_scheme="gray", title="Agents"
         ),
+        rx.heading(BuilderState.agent_name, size="4", truncate=True, max_width="240px"),
+        status_badge(BuilderState.agent_status),
+        rx.cond(BuilderState.can_edit, editing),
+        _tool("download", "Export graph JSON", VersionsState.export_graph),
+        rx.spacer(),
+        rx.cond(BuilderState.can_edit, pages),
         rx.button(
             rx.icon("history", size=14),
             "History",
             variant="soft",
             color_scheme="gray",
             on_click=VersionsState.set_history_open(True),
+        ),
+        rx.cond(
+            (BuilderState.agent_status == "published")
+            & ShellState.permissions.contains("execute_agent"),
+            run_button(BuilderState.agent_id),
         ),
         rx.cond(
             BuilderState.can_edit,
@@ -83,7 +98,11 @@ def toolbar() -> rx.Component:
         spacing="2",
         align="center",
         width="100%",
-        wrap="wrap",
+        height=TOOLBAR_HEIGHT,
+        padding_x="16px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        overflow_x="auto",
     )
 
 
@@ -100,6 +119,7 @@ def canvas() -> rx.Component:
         focus_id=BuilderState.selected_id,
         focus_tick=BuilderState.focus_tick,
         fit_tick=BuilderState.fit_tick,
+        inset_right=rx.cond(BuilderState.panel_open, PANEL_SPACE, 0),
         on_add=BuilderEditState.add_node,
         on_move=BuilderEditState.move_nodes,
         on_delete=BuilderEditState.delete_items,
@@ -163,7 +183,11 @@ def test_panel() -> rx.Component:
             rx.vstack(
                 rx.text("Output", size="1", weight="medium", color_scheme="gray"),
                 rx.code_block(
-                    BuilderRunState.run_output, language="json", width="100%", font_size="12px"
+                    BuilderRunState.run_output,
+                    language="json",
+                    width="100%",
+                    font_size="12px",
+                    wrap_long_lines=True,
                 ),
                 width="100%",
                 spacing="1",
@@ -200,49 +224,99 @@ def test_panel() -> rx.Component:
             ),
         ),
         spacing="3",
-        # Wider than the shell's reading width: the canvas wants the whole screen.
-        width=rx.breakpoints(initial="100%", md="calc(100vw - 330px)"),
+        width="100%",
     )
 
 
 def side_panel() -> rx.Component:
-    """Inspector, test run and problems as tabs."""
+    """Inspector, test run and problems as tabs in a panel floating over the canvas's right."""
     count = BuilderState.problems.length().to_string()
-    return rx.tabs.root(
-        rx.tabs.list(
-            rx.tabs.trigger("Inspector", value="inspector"),
-            rx.tabs.trigger("Test run", value="test"),
-            rx.tabs.trigger("Problems (" + count + ")", value="problems"),
+    hide = rx.icon_button(
+        rx.icon("panel-right-close", size=16),
+        variant="ghost",
+        color_scheme="gray",
+        size="1",
+        aria_label="Hide panel",
+        title="Hide the panel",
+        on_click=BuilderState.set_panel_open(False),
+    )
+    tabs = rx.tabs.root(
+        rx.hstack(
+            rx.tabs.list(
+                rx.tabs.trigger("Inspector", value="inspector"),
+                rx.tabs.trigger("Test run", value="test"),
+                rx.tabs.trigger("Problems (" + count + ")", value="problems"),
+                size="1",
+            ),
+            rx.spacer(),
+            hide,
+            align="center",
+            padding_right="8px",
         ),
         rx.box(
             rx.tabs.content(inspector(), value="inspector"),
             rx.tabs.content(test_panel(), value="test"),
             rx.tabs.content(problems_list(), value="problems"),
-            padding_top="12px",
+            padding="12px 14px",
             overflow_y="auto",
-            height=f"calc({CANVAS_HEIGHT} - 44px)",
+            flex="1",
+            min_height="0",
         ),
         default_value="inspector",
-        width="360px",
-        flex_shrink="0",
+        display="flex",
+        flex_direction="column",
+        height="100%",
+    )
+    show = rx.button(
+        rx.icon("panel-right-open", size=14),
+        "Inspector",
+        rx.cond(
+            BuilderState.problems.length() > 0,
+            rx.badge(count, color_scheme="red", radius="full", size="1"),
+        ),
+        variant="surface",
+        color_scheme="gray",
+        aria_label="Show panel",
+        on_click=BuilderState.set_panel_open(True),
+    )
+    return rx.cond(
+        BuilderState.panel_open,
+        rx.box(
+            tabs,
+            position="absolute",
+            top="12px",
+            right="12px",
+            bottom="12px",
+            width=f"{PANEL_WIDTH}px",
+            max_width="calc(100% - 24px)",
+            z_index="6",
+            background=rx.color("gray", 1),
+            border=f"1px solid {rx.color('gray', 5)}",
+            border_radius="10px",
+            box_shadow="0 4px 16px rgba(0,0,0,.08)",
+            overflow="hidden",
+            id="builder-panel",
+        ),
+        rx.box(show, position="absolute", top="12px", right="12px", z_index="6"),
     )
 
 
-@app_page(routes.AGENT_EDIT, "Builder", on_load=[BuilderState.load])
+@app_page(routes.AGENT_EDIT, "Builder", on_load=[BuilderState.load], canvas=True)
 def builder() -> rx.Component:
-    """The builder page for ``?id=<agent>``."""
-    return rx.vstack(
+    """The builder page for ``?id=<agent>``: the canvas is the page, its panels float on it."""
+    return rx.box(
         toolbar(),
-        rx.hstack(
-            rx.box(canvas(), height=CANVAS_HEIGHT, flex="1", min_width="0"),
+        rx.box(
+            canvas(),
             side_panel(),
-            spacing="4",
+            position="relative",
+            height=f"calc(100% - {TOOLBAR_HEIGHT})",
             width="100%",
-            align="start",
+            id="builder-canvas",
         ),
         publish_dialog(),
         history_dialog(),
-        spacing="3",
-        # Wider than the shell's reading width: the canvas wants the whole screen.
-        width=rx.breakpoints(initial="100%", md="calc(100vw - 330px)"),
+        run_dialog(),
+        height="100%",
+        width="100%",
     )

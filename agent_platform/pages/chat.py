@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import page_header
+from agent_platform.components.ui import link_button, page_header
 from agent_platform.state.delivery.chat import BuilderChatState, ChatMessage
 
 
@@ -36,6 +36,14 @@ def agent_chat() -> rx.Component:
         page_header(
             "Test chat",
             "Chat with the draft of " + BuilderChatState.agent_name + " (runs as a test).",
+            link_button(
+                "arrow-left", "Builder", routes.AGENT_EDIT + "?id=" + BuilderChatState.agent_id
+            ),
+            link_button(
+                "globe",
+                "Publish to website",
+                routes.AGENT_WIDGET + "?id=" + BuilderChatState.agent_id,
+            ),
             rx.button(
                 "New conversation", variant="soft", on_click=BuilderChatState.new_conversation
             ),

@@ -215,6 +215,9 @@ def run_detail() -> rx.Component:
                     height="calc(100vh - 260px)",
                     flex="1",
                     min_width="0",
+                    border=f"1px solid {rx.color('gray', 6)}",
+                    border_radius="10px",
+                    overflow="hidden",
                 ),
                 rx.vstack(
                     rx.text("Steps", size="2", weight="medium"),

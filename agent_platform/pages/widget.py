@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import field, page_header, section, submit_button
+from agent_platform.components.ui import field, link_button, page_header, section, submit_button
 from agent_platform.state.delivery.widget import WidgetSettingsState as S
 
 
@@ -15,7 +15,9 @@ def _input(name: str, value, placeholder: str = "") -> rx.Component:
 
 
 def _area(name: str, value, placeholder: str) -> rx.Component:
-    return rx.text_area(name=name, default_value=value, placeholder=placeholder, rows="3")
+    return rx.text_area(
+        name=name, default_value=value, placeholder=placeholder, rows="3", width="100%"
+    )
 
 
 def _look() -> rx.Component:
@@ -67,7 +69,12 @@ def _embed() -> rx.Component:
 def agent_widget() -> rx.Component:
     """The widget's look, allowed websites, keys and snippet."""
     return rx.vstack(
-        page_header("Publish to website", "Embed this agent as a chat bubble on your site."),
+        page_header(
+            "Publish to website",
+            "Embed this agent as a chat bubble on your site.",
+            link_button("arrow-left", "Builder", routes.AGENT_EDIT + "?id=" + S.agent_id),
+            link_button("message-circle", "Test chat", routes.AGENT_CHAT + "?id=" + S.agent_id),
+        ),
         rx.grid(
             section("Look and access", "How the widget looks and where it may appear.", _look()),
             section("Embed", "The snippet and keys for this agent only.", _embed()),

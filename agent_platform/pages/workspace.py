@@ -11,6 +11,7 @@ import reflex as rx
 from agent_platform import routes
 from agent_platform.components.flow_canvas.panels import status_badge
 from agent_platform.components.page import app_page
+from agent_platform.components.run_dialog import run_button, run_dialog
 from agent_platform.components.ui import (
     confirm,
     empty_state,
@@ -30,6 +31,10 @@ def _can(permission: str) -> rx.Var:
 
 def _agent_row(agent: AgentRow) -> rx.Component:
     actions = rx.hstack(
+        rx.cond(
+            AgentsListState.can_run & (agent.status == "published"),
+            run_button(agent.id, agent.name, size="1"),
+        ),
         rx.cond(
             AgentsListState.can_create,
             rx.icon_button(
@@ -57,6 +62,7 @@ def _agent_row(agent: AgentRow) -> rx.Component:
             ),
         ),
         spacing="1",
+        align="center",
     )
     return rx.table.row(
         rx.table.cell(
@@ -161,6 +167,7 @@ def agents() -> rx.Component:
             rx.vstack(_agent_filters(), listing, spacing="3", width="100%"),
             rx.cond(AgentsListState.loaded, nothing, rx.center(rx.spinner(), width="100%")),
         ),
+        run_dialog(),
         spacing="5",
         width="100%",
     )

@@ -43,12 +43,14 @@ class AgentsListState(AppState):
     loaded: bool = False
     can_create: bool = False
     can_archive: bool = False
+    can_run: bool = False
     create_open: bool = False
 
     def _reload(self) -> None:
         principal = self._principal()
         self.can_create = principal.can(Permission.CREATE_AGENT)
         self.can_archive = principal.can(Permission.DELETE_AGENT)
+        self.can_run = principal.can(Permission.EXECUTE_AGENT)
         with session_scope() as session:
             page = agent_queries.list_agents(
                 session,

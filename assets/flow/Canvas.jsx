@@ -7,8 +7,11 @@
 // Nothing here knows a node type: each node's data carries its type's facts from the registry
 // (icon name, handles, hasInput, multiInput, repeatsBody, summary), and the `icons` prop maps
 // the registry's icon names to rendered icons.
+//
+// The canvas is the page: the palette floats over its left edge (collapsible), the host may
+// float its own panel over the right edge (`insetRight` px), and fitting the view keeps the
+// graph clear of both and never zooms out below MIN_FIT_ZOOM, where titles stop being legible.
 import React, {
-  cloneElement,
   createContext,
   memo,
   useCallback,
@@ -20,33 +23,28 @@ import React, {
 } from "react";
 import {
   Background,
-  Controls,
   Handle,
   MiniMap,
   Panel,
   Position,
   ReactFlow,
   ReactFlowProvider,
+  getViewportForBounds,
   useEdgesState,
+  useNodesInitialized,
   useNodesState,
   useReactFlow,
 } from "@xyflow/react";
-import { Box, ClipboardPaste, Search, StickyNote } from "lucide-react";
+import { ClipboardPaste, Map as MapIcon, Maximize, Minus, Plus, StickyNote } from "lucide-react";
+import { IconContext, Palette, TypeIcon } from "./Palette.jsx";
+import { CSS } from "./styles.js";
 
 const CLIPBOARD_KEY = "ap-flow-clipboard";
-const CATEGORY = {
-  trigger: "Triggers", ai: "AI", logic: "Logic", data: "Data",
-  integration: "Integrations", human: "Human", output: "Output",
-};
+const MIN_FIT_ZOOM = 0.75;
+const PALETTE_SPACE = 224; // the open palette's width plus its margins
+const FIT_PAD = { top: 32, bottom: 72, side: 32 }; // px around a fitted graph (tools at the bottom)
 const RunContext = createContext({ status: {}, handles: {} });
 const ApiContext = createContext({});
-const IconContext = createContext({});
-
-// A registry icon by name (the `icons` prop holds one element per name); a box if unknown.
-function TypeIcon({ name, size }) {
-  const icon = useContext(IconContext)[name];
-  return icon ? cloneElement(icon, { size }) : <Box size={size} />;
-}
 
 const StepNode = memo(function StepNode({ id, data, selected }) {
   const run = useContext(RunContext);
@@ -151,51 +149,6 @@ async function readClipboard() {
   return window.localStorage.getItem(CLIPBOARD_KEY) || "";
 }
 
-function Palette({ items, onAdd }) {
-  const [query, setQuery] = useState("");
-  const q = query.trim().toLowerCase();
-  const shown = items.filter((i) => !q || `${i.label} ${i.type} ${i.description}`.toLowerCase().includes(q));
-  const groups = [];
-  for (const item of shown) {
-    const last = groups[groups.length - 1];
-    if (last && last.category === item.category) last.items.push(item);
-    else groups.push({ category: item.category, items: [item] });
-  }
-  return (
-    <div className="apf-palette" data-testid="palette">
-      <div className="apf-search">
-        <Search size={14} />
-        <input placeholder="Search steps" value={query} onChange={(e) => setQuery(e.target.value)} />
-      </div>
-      <div className="apf-groups">
-        {groups.map((g) => (
-          <div key={g.category}>
-            <div className="apf-cat">{CATEGORY[g.category] || g.category}</div>
-            {g.items.map((item) => (
-              <div
-                key={item.type}
-                className="apf-item"
-                draggable
-                title={item.description}
-                data-testid={`palette-${item.type}`}
-                onDragStart={(e) => {
-                  e.dataTransfer.setData("application/ap-node", item.type);
-                  e.dataTransfer.effectAllowed = "move";
-                }}
-                onClick={() => onAdd(item.type)}
-              >
-                <span className="apf-icon"><TypeIcon name={item.icon} size={14} /></span>
-                <span>{item.label}</span>
-              </div>
-            ))}
-          </div>
-        ))}
-        {groups.length === 0 && <div className="apf-empty">No step matches.</div>}
-      </div>
-    </div>
-  );
-}
-
 function Inner(props) {
   const rf = useReactFlow();
   const wrapper = useRef(null);
@@ -212,16 +165,41 @@ function Inner(props) {
     const fn = propsRef.current[name];
     if (fn) fn(payload);
   }, []);
+  const [paletteOpen, setPaletteOpen] = useState(true);
+  const [showMap, setShowMap] = useState(false);
+  // The screen space floating panels cover, in px: the palette on the left, the host's right.
+  const covered = useRef({ left: 0, right: 0 });
+  covered.current = { left: !ro && paletteOpen ? PALETTE_SPACE : 0, right: props.insetRight || 0 };
+  // Fit the graph into the uncovered part of the canvas, never below MIN_FIT_ZOOM. A graph too
+  // big for that shows where it starts (its left and top edges) instead of its middle.
+  const fitGraph = useCallback((duration = 0) => {
+    const all = rf.getNodes();
+    if (!all.length || !wrapper.current) return;
+    const { width, height } = wrapper.current.getBoundingClientRect();
+    const pad = { top: FIT_PAD.top, bottom: FIT_PAD.bottom,
+      left: covered.current.left + FIT_PAD.side, right: covered.current.right + FIT_PAD.side };
+    const px = (n) => `${n}px`;
+    const bounds = rf.getNodesBounds(all);
+    const view = getViewportForBounds(bounds, width, height, MIN_FIT_ZOOM, 1,
+      { top: px(pad.top), bottom: px(pad.bottom), left: px(pad.left), right: px(pad.right) });
+    if (bounds.width * view.zoom > width - pad.left - pad.right) view.x = pad.left - bounds.x * view.zoom;
+    if (bounds.height * view.zoom > height - pad.top - pad.bottom) view.y = pad.top - bounds.y * view.zoom;
+    rf.setViewport(view, { duration });
+  }, [rf]);
 
   const fitted = useRef(false);
+  const measured = useNodesInitialized();
   useEffect(() => {
-    // Fit the graph once, when the first document arrives; later edits keep the viewport.
+    // Fit the graph once, when the first document has been drawn; later edits keep the viewport.
     if (fitted.current || !props.revision) return;
-    fitted.current = true;
-    if ((props.nodes || []).length) {
-      window.setTimeout(() => rf.fitView({ padding: 0.2, maxZoom: 1 }), 60);
+    if (!(props.nodes || []).length) {
+      fitted.current = true;
+      return;
     }
-  }, [props.revision]);
+    if (!measured) return;
+    fitted.current = true;
+    fitGraph();
+  }, [props.revision, measured]);
 
   useEffect(() => {
     const keep = new Set(selected.current);
@@ -238,12 +216,15 @@ function Inner(props) {
     setNodes((ns) => ns.map((n) => (n.selected === (n.id === id) ? n : { ...n, selected: n.id === id })));
     const node = rf.getNode(id);
     if (node && props.focusTick) {
-      rf.setCenter(node.position.x + 100, node.position.y + 40, { zoom: rf.getZoom(), duration: 250 });
+      // Centre it in the part of the canvas no panel covers.
+      const zoom = rf.getZoom();
+      const shift = (covered.current.left - covered.current.right) / 2 / zoom;
+      rf.setCenter(node.position.x + 100 - shift, node.position.y + 40, { zoom, duration: 250 });
     }
   }, [props.focusId, props.focusTick]);
 
   useEffect(() => {
-    if (props.fitTick) window.setTimeout(() => rf.fitView({ padding: 0.2, maxZoom: 1, duration: 200 }), 60);
+    if (props.fitTick) window.setTimeout(() => fitGraph(200), 60);
   }, [props.fitTick]);
 
   const say = useCallback((text) => {
@@ -254,10 +235,15 @@ function Inner(props) {
 
   const center = useCallback(() => {
     const box = wrapper.current.getBoundingClientRect();
-    const at = rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
-    const jitter = (nodes.length % 5) * 24;
-    return { x: at.x - 100 + jitter, y: at.y - 40 + jitter };
-  }, [rf, nodes.length]);
+    const { left, right } = covered.current;
+    const x = box.left + left + (box.width - left - right) / 2;
+    const at = rf.screenToFlowPosition({ x, y: box.top + box.height / 2 });
+    // The middle of the view, moved down past any node already there.
+    const near = (p) => nodes.some((n) => Math.abs(n.position.x - p.x) < 220 && Math.abs(n.position.y - p.y) < 110);
+    let spot = { x: at.x - 100, y: at.y - 40 };
+    for (let i = 0; i < 12 && near(spot); i += 1) spot = { x: spot.x, y: spot.y + 128 };
+    return spot;
+  }, [rf, nodes]);
 
   const onSelectionChange = useCallback(({ nodes: chosen }) => {
     const ids = chosen.map((n) => n.id);
@@ -330,7 +316,6 @@ function Inner(props) {
       <IconContext.Provider value={icons}>
         <RunContext.Provider value={run}>
           <div className="apf-root">
-            {!ro && <Palette items={props.palette || []} onAdd={(type) => call("onAdd", { type, ...center() })} />}
             <div className="apf-canvas" ref={wrapper} data-testid="canvas" data-revision={props.revision} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
               <ReactFlow
                 nodes={nodes}
@@ -346,24 +331,32 @@ function Inner(props) {
                 nodesConnectable={!ro}
                 deleteKeyCode={ro ? null : ["Delete", "Backspace"]}
                 multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-                fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
                 minZoom={0.1}
                 snapToGrid
                 snapGrid={[16, 16]}
                 proOptions={{ hideAttribution: true }}
               >
                 <Background gap={16} size={1} />
-                <Controls showInteractive={false} />
-                <MiniMap pannable zoomable className="apf-minimap" />
-                {!ro && (
-                  <Panel position="top-right" className="apf-tools">
-                    <button type="button" onClick={() => call("onAddNote", center())} title="Add a sticky note"><StickyNote size={14} /> Note</button>
-                    <button type="button" onClick={paste} title="Paste steps (Ctrl+V)"><ClipboardPaste size={14} /> Paste</button>
-                  </Panel>
+                <Panel position="bottom-center" className="apf-tools apf-float" data-testid="canvas-tools">
+                  <button type="button" onClick={() => rf.zoomOut({ duration: 150 })} title="Zoom out" aria-label="Zoom out"><Minus size={14} /></button>
+                  <button type="button" onClick={() => rf.zoomIn({ duration: 150 })} title="Zoom in" aria-label="Zoom in"><Plus size={14} /></button>
+                  <button type="button" onClick={() => fitGraph(200)} title="Fit view" aria-label="Fit view" data-testid="fit-view"><Maximize size={14} /></button>
+                  <button type="button" onClick={() => setShowMap((v) => !v)} title={showMap ? "Hide the minimap" : "Show a minimap"} aria-label="Minimap" aria-pressed={showMap} data-testid="minimap-toggle"><MapIcon size={14} /></button>
+                  {!ro && <span className="apf-sep" />}
+                  {!ro && <button type="button" onClick={() => call("onAddNote", center())} title="Add a sticky note"><StickyNote size={14} /> Note</button>}
+                  {!ro && <button type="button" onClick={paste} title="Paste steps (Ctrl+V)"><ClipboardPaste size={14} /> Paste</button>}
+                </Panel>
+                {showMap && (
+                  <MiniMap pannable zoomable className="apf-minimap apf-float"
+                    style={{ width: 168, height: 112, right: covered.current.right }} />
                 )}
                 {message && <Panel position="top-center" className="apf-refusal" data-testid="refusal">{message}</Panel>}
               </ReactFlow>
             </div>
+            {!ro && (
+              <Palette items={props.palette || []} open={paletteOpen} setOpen={setPaletteOpen}
+                onAdd={(type) => call("onAdd", { type, ...center() })} />
+            )}
           </div>
           <style>{CSS}</style>
         </RunContext.Provider>
@@ -379,50 +372,3 @@ export function FlowCanvas(props) {
     </ReactFlowProvider>
   );
 }
-
-const CSS = `
-.apf-root { display: flex; width: 100%; height: 100%; border: 1px solid var(--gray-6); border-radius: 10px; overflow: hidden; background: var(--gray-1); }
-.apf-palette { width: 200px; flex-shrink: 0; border-right: 1px solid var(--gray-5); background: var(--gray-2); display: flex; flex-direction: column; }
-.apf-search { display: flex; align-items: center; gap: 6px; margin: 8px; padding: 4px 8px; border: 1px solid var(--gray-6); border-radius: 6px; background: var(--gray-1); color: var(--gray-10); }
-.apf-search input { border: none; outline: none; background: transparent; width: 100%; font-size: 13px; color: var(--gray-12); }
-.apf-groups { overflow-y: auto; padding: 0 8px 8px; }
-.apf-cat { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--gray-10); margin: 10px 4px 4px; }
-.apf-item { display: flex; align-items: center; gap: 8px; padding: 6px 8px; border-radius: 6px; font-size: 13px; cursor: grab; color: var(--gray-12); user-select: none; }
-.apf-item:hover { background: var(--accent-3); }
-.apf-empty { font-size: 12px; color: var(--gray-10); padding: 8px; }
-.apf-canvas { flex: 1; position: relative; min-width: 0; }
-.apf-icon { display: inline-flex; align-items: center; justify-content: center; width: 24px; height: 24px; border-radius: 6px; background: var(--accent-3); color: var(--accent-11); flex-shrink: 0; }
-.apf-node { width: 210px; background: var(--color-panel-solid, var(--gray-1)); border: 1.5px solid var(--gray-7); border-radius: 10px; box-shadow: 0 1px 3px rgba(0,0,0,.08); font-size: 12px; color: var(--gray-12); }
-.apf-node.apf-selected { border-color: var(--accent-9); box-shadow: 0 0 0 3px var(--accent-4); }
-.apf-head { display: flex; align-items: center; gap: 8px; padding: 8px 10px 2px; }
-.apf-title { font-weight: 600; font-size: 13px; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.apf-badge { background: var(--red-9); color: white; border-radius: 9999px; min-width: 18px; height: 18px; font-size: 11px; display: inline-flex; align-items: center; justify-content: center; padding: 0 5px; cursor: help; }
-.apf-meta { display: flex; justify-content: space-between; padding: 0 10px; color: var(--gray-10); font-family: var(--code-font-family, monospace); font-size: 11px; }
-.apf-status { font-family: var(--default-font-family, sans-serif); font-weight: 600; text-transform: uppercase; font-size: 10px; letter-spacing: .04em; }
-.apf-summary { padding: 4px 10px 8px; color: var(--gray-11); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.apf-outs { border-top: 1px solid var(--gray-4); padding: 2px 0; }
-.apf-out { position: relative; height: 20px; display: flex; justify-content: flex-end; align-items: center; padding-right: 12px; font-size: 11px; color: var(--gray-11); }
-.apf-taken-label { color: var(--green-11); font-weight: 600; }
-.apf-handle, .apf-in { width: 10px; height: 10px; background: var(--gray-1); border: 2px solid var(--accent-9); }
-.apf-s-queued { border-style: dashed; border-color: var(--gray-8); }
-.apf-s-queued .apf-status { color: var(--gray-10); }
-.apf-s-running { border-color: var(--blue-9); box-shadow: 0 0 0 3px var(--blue-4); animation: apf-pulse 1s ease-in-out infinite; }
-.apf-s-running .apf-status { color: var(--blue-11); }
-.apf-s-succeeded { border-color: var(--green-9); background: var(--green-2); }
-.apf-s-succeeded .apf-status { color: var(--green-11); }
-.apf-s-failed { border-color: var(--red-9); background: var(--red-2); }
-.apf-s-failed .apf-status { color: var(--red-11); }
-.apf-s-paused { border-color: var(--amber-9); background: var(--amber-2); }
-.apf-s-paused .apf-status { color: var(--amber-11); }
-@keyframes apf-pulse { 50% { box-shadow: 0 0 0 6px var(--blue-3); } }
-.react-flow__edge.apf-taken .react-flow__edge-path { stroke: var(--green-9); stroke-width: 2.5; }
-.apf-note { width: 200px; background: #fff7c2; border: 1px solid #e9d66b; border-radius: 6px; box-shadow: 0 2px 6px rgba(0,0,0,.1); color: #3b3200; }
-.apf-note-grip { font-size: 11px; padding: 4px 8px; cursor: grab; display: flex; gap: 4px; align-items: center; border-bottom: 1px solid #e9d66b; }
-.apf-note textarea { width: 100%; min-height: 70px; border: none; background: transparent; resize: vertical; padding: 6px 8px; font-size: 12px; outline: none; color: inherit; }
-.apf-tools { display: flex; gap: 6px; }
-.apf-tools button { display: inline-flex; gap: 4px; align-items: center; font-size: 12px; padding: 4px 8px; border-radius: 6px; border: 1px solid var(--gray-6); background: var(--gray-1); color: var(--gray-12); cursor: pointer; }
-.apf-tools button:hover { background: var(--gray-3); }
-.apf-refusal { background: var(--amber-3); color: var(--amber-11); border: 1px solid var(--amber-7); padding: 6px 12px; border-radius: 8px; font-size: 13px; }
-.react-flow__controls button { background: var(--gray-1); color: var(--gray-12); border-bottom-color: var(--gray-5); }
-.apf-minimap { background: var(--gray-2); }
-`;

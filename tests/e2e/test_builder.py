@@ -26,6 +26,8 @@ def _node(page, node_id: str):
 
 def _drop(page, node_type: str, x: int, y: int, node_id: str) -> None:
     canvas = page.get_by_test_id("canvas")
+    # The palette floats over the canvas's left edge: ``x`` counts from its right side.
+    x += int(page.get_by_test_id("palette").bounding_box()["width"]) + 24
     page.get_by_test_id(f"palette-{node_type}").drag_to(canvas, target_position={"x": x, "y": y})
     expect(_node(page, node_id)).to_be_visible()
 
@@ -107,6 +109,9 @@ def _configure_llm(page, shot) -> None:
 def test_build_publish_run(new_page, shot):
     page = new_page(viewport=VIEWPORT)
     page.goto("/signup")
+    # A busy machine can take a while to hydrate the first page: wait for the live form.
+    create = page.get_by_role("button", name="Create account", exact=True)
+    expect(create).to_be_enabled(timeout=60_000)
     _signup(page, name="Bea Builder", email="builder@example.com", org="Builders")
     _at(page, "/agents")
     _create_agent(page, "Support triage")

@@ -90,7 +90,14 @@ def test_node_type_contract(cls):
     assert isinstance(cls.cancels_other_branches(config), bool)
     # The catalogue entry is complete.
     (entry,) = [e for e in node_types_schema() if e["type"] == cls.type]
-    assert entry["default_config"] == json.loads(json.dumps(config.model_dump(mode="json")))
+    blank = dict.fromkeys(cls.required_choices, "")
+    assert entry["default_config"] == {**json.loads(config.model_dump_json()), **blank}
+    # A required choice is a config field the new node cannot run without: validation asks.
+    assert cls.required_choices <= set(schema["properties"])
+    if cls.required_choices:
+        with pytest.raises(ValidationError) as refused:
+            cls.parse_config(entry["default_config"])
+        assert {str(e["loc"][0]) for e in refused.value.errors()} == set(cls.required_choices)
     assert entry["has_input"] == cls.has_input and entry["multi_input"] == cls.multi_input
     assert entry["repeats_body"] == cls.repeats_body and entry["icon"] == cls.icon
     assert entry["handles"] == [{"id": h.id, "label": h.label} for h in handles]

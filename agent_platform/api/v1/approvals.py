@@ -19,7 +19,7 @@ from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Out
 from agent_platform.services.approvals import export as approvals_export
 from agent_platform.services.approvals import inbox as approvals
-from agent_platform.services.approvals import notifications
+from agent_platform.services.approvals import webhooks
 from agent_platform.services.approvals.inbox import ApprovalSummary
 from agent_platform.services.permissions import Principal
 
@@ -41,7 +41,20 @@ class ApproveIn(Body):
 
 
 class WebhookIn(Body):
+    """Where approval events go; ``null`` removes the webhook."""
+
     url: str | None = Field(default=None, max_length=2000)
+
+
+class ApprovalWebhookOut(Out):
+    """An agent's approval webhook. Deliveries carry ``signature_header: sha256=<hex>``, the
+    HMAC-SHA256 of the raw body under ``signing_secret`` (``null`` unless revealed)."""
+
+    agent_id: uuid.UUID
+    url: str | None
+    enabled: bool
+    signing_secret: str | None
+    signature_header: str
 
 
 class ApprovalOut(Out):
@@ -176,12 +189,24 @@ def approve_execution(
     return ApprovalOut.model_validate(approval)
 
 
+@router.get("/agents/{agent_id}/approval-webhook")
+def get_approval_webhook(
+    agent_id: uuid.UUID,
+    reveal: bool = Query(default=False, description="Include the signing secret (admins)"),
+    principal: Principal = Auth,
+    session: Session = Db,
+) -> ApprovalWebhookOut:
+    """The agent's outgoing approval webhook; with ``reveal=true`` its signing secret too."""
+    hook = webhooks.get_agent_webhook(
+        session, principal=principal, agent_id=agent_id, reveal_secret=reveal
+    )
+    return ApprovalWebhookOut.model_validate(hook)
+
+
 @router.put("/agents/{agent_id}/approval-webhook")
 def set_approval_webhook(
     agent_id: uuid.UUID, body: WebhookIn, principal: Principal = Auth, session: Session = Db
-) -> dict[str, Any]:
+) -> ApprovalWebhookOut:
     """Set or clear (``url: null``) the agent's outgoing approval webhook."""
-    hook = notifications.set_agent_webhook(
-        session, principal=principal, agent_id=agent_id, url=body.url
-    )
-    return {"agent_id": str(agent_id), "url": hook.url if hook else None}
+    hook = webhooks.set_agent_webhook(session, principal=principal, agent_id=agent_id, url=body.url)
+    return ApprovalWebhookOut.model_validate(hook)

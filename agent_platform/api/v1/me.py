@@ -1,4 +1,5 @@
-"""``/api/v1/me``: who the caller is, where, and which organizations they can switch to."""
+"""``/api/v1/me``: who the caller is, where, which organizations they can switch to, and their
+notification preferences in the current organization."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import OrgOut, OrgSummaryOut, Out, UserOut
+from agent_platform.api.v1.schemas import Body, OrgOut, OrgSummaryOut, Out, UserOut
 from agent_platform.services.accounts import orgs
+from agent_platform.services.approvals import notifications
 from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["me"])
@@ -42,4 +44,40 @@ def get_me(principal: Principal = Depends(deps.principal), session: Session = de
         orgs=[OrgSummaryOut.model_validate(s) for s in summaries],
         api_key_id=principal.api_key_id,
         scopes=sorted(s.value for s in principal.scopes),
+    )
+
+
+class NotificationPreferencesOut(Out):
+    """The caller's notifications in the current organization (people only, not API keys)."""
+
+    approval_email: bool
+
+
+class NotificationPreferencesIn(Body):
+    """``approval_email: false`` stops approval emails (the in-app inbox stays)."""
+
+    approval_email: bool
+
+
+Auth = Depends(deps.principal)
+Db = deps.Db
+
+
+@router.get("/me/notification-preferences")
+def get_notification_preferences(
+    principal: Principal = Auth, session: Session = Db
+) -> NotificationPreferencesOut:
+    """Whether approval requests also reach the caller by email."""
+    enabled = notifications.get_email_preference(session, principal=principal)
+    return NotificationPreferencesOut(approval_email=enabled)
+
+
+@router.put("/me/notification-preferences")
+def set_notification_preferences(
+    body: NotificationPreferencesIn, principal: Principal = Auth, session: Session = Db
+) -> NotificationPreferencesOut:
+    """Turn the caller's approval emails on or off."""
+    notifications.set_email_preference(session, principal=principal, enabled=body.approval_email)
+    return NotificationPreferencesOut(
+        approval_email=notifications.get_email_preference(session, principal=principal)
     )

@@ -1,8 +1,9 @@
 """``FlowCanvas``: the React Flow canvas as a Reflex component.
 
-The React side lives in ``assets/flow/Canvas.jsx`` (a local shim): it keeps drag, zoom and
-selection in the browser and calls the event props below only for committed changes, each
-with one small JSON payload. The shim knows no node type: node data carries each type's facts
+The React side lives in ``assets/flow/Canvas.jsx`` (a local shim, with its palette and its
+stylesheet in ``Palette.jsx`` and ``styles.js`` beside it): it keeps drag, zoom and selection
+in the browser and calls the event props below only for committed changes, each with one
+small JSON payload. The shim knows no node type: node data carries each type's facts
 and ``icons`` renders the registry's icon names (compiled in, so only those icons are bundled).
 """
 
@@ -36,6 +37,8 @@ class FlowCanvas(rx.NoSSRComponent):
     focus_id: rx.Var[str]
     focus_tick: rx.Var[int]
     fit_tick: rx.Var[int]
+    #: Pixels at the canvas's right edge a panel floats over (fit view and centring avoid them).
+    inset_right: rx.Var[int]
 
     on_add: rx.EventHandler[passthrough_event_spec(dict)]
     on_move: rx.EventHandler[passthrough_event_spec(list)]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from agent_platform.state.builder.editor import BuilderState
+from agent_platform.components.flow_canvas.webhook import webhook_section
+from agent_platform.state.builder.editor import AgentChoice, BuilderState
 from agent_platform.state.builder.fields import NO_CREDENTIAL, Choice, FieldView, KeyValue
 from agent_platform.state.builder.inspector import CredentialOption, InspectorState
 
@@ -119,6 +120,31 @@ def _credential(field: FieldView) -> rx.Component:
     )
 
 
+def _agent_item(choice: AgentChoice) -> rx.Component:
+    return rx.select.item(choice.name, value=choice.id)
+
+
+def _agent(field: FieldView) -> rx.Component:
+    """The org's other published agents; a new step starts with none chosen."""
+    return rx.cond(
+        BuilderState.agent_choices.length() > 0,
+        rx.select.root(
+            rx.select.trigger(placeholder="Choose an agent", width="100%"),
+            rx.select.content(rx.foreach(BuilderState.agent_choices, _agent_item)),
+            value=field.value,
+            on_change=lambda value: InspectorState.set_field(field.key, value),
+            disabled=~BuilderState.can_edit,
+            name=field.key,
+        ),
+        rx.callout(
+            "No other agent is published yet: publish the agent this step should run first.",
+            icon="info",
+            size="1",
+            color_scheme="amber",
+        ),
+    )
+
+
 def _kv_row(field: FieldView, row: KeyValue, index: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.input(
@@ -195,6 +221,7 @@ def _control(field: FieldView) -> rx.Component:
         ),
         ("model", _model(field)),
         ("credential", _credential(field)),
+        ("agent", _agent(field)),
         ("kv", _kv(field)),
         ("json", _json(field)),
         _blur_input(field),
@@ -229,6 +256,7 @@ def inspector() -> rx.Component:
                 align="center",
             ),
             rx.foreach(BuilderState.fields, field_row),
+            webhook_section(),
             spacing="4",
             width="100%",
             id="inspector",

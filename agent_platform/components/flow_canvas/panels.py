@@ -222,8 +222,13 @@ def import_dialog() -> rx.Component:
     """Replace the draft with pasted graph JSON."""
     return rx.dialog.root(
         rx.dialog.trigger(
-            rx.button(
-                rx.icon("upload", size=14), "Import", variant="soft", color_scheme="gray", size="2"
+            rx.icon_button(
+                rx.icon("upload", size=16),
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                aria_label="Import graph JSON",
+                title="Import graph JSON",
             )
         ),
         rx.dialog.content(

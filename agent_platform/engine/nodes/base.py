@@ -33,7 +33,7 @@ from agent_platform.engine.template_limits import DEFAULT_LIMITS, TemplateLimits
 
 NodeCategory = Literal["trigger", "ai", "logic", "data", "integration", "human", "output"]
 #: Inspector controls a node may ask for by field name (see ``Node.field_widgets``).
-FieldWidget = Literal["prompt", "model", "credential", "code"]
+FieldWidget = Literal["prompt", "model", "credential", "code", "agent"]
 
 
 class RetryPolicy(BaseModel):
@@ -200,7 +200,11 @@ class Node(Generic[ConfigT]):
     ``output_paths`` are the variables the builder's picker offers, under the node id
     (``output.text`` becomes ``{{llm_1.output.text}}``). ``field_widgets`` names the inspector
     control of config fields the JSON schema alone does not tell: ``prompt``, ``model``,
-    ``credential`` or ``code`` (the others follow their schema type).
+    ``credential``, ``code`` or ``agent`` (a picker of the org's published agents); the others
+    follow their schema type. ``required_choices`` are config fields a node dropped on the
+    canvas starts with blank (``""``) because only the builder can choose them (which agent a
+    sub-agent calls); validation then asks for them, while ``example_config`` fills them so the
+    example graph runs.
     """
 
     type: ClassVar[str]
@@ -224,6 +228,7 @@ class Node(Generic[ConfigT]):
     summary_template: ClassVar[str] = ""
     output_paths: ClassVar[tuple[str, ...]] = ("output",)
     field_widgets: ClassVar[Mapping[str, FieldWidget]] = {}
+    required_choices: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

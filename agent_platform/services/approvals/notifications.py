@@ -2,13 +2,11 @@
 
 Email links carry a random token (``secrets``) whose SHA-256 alone is stored; a link works
 once, expires, and only for the approver it was sent to, who must be logged in. Webhooks go
-through the one egress guard and are signed with an HMAC key derived from the platform secret.
+through the one egress guard, signed as ``services.approvals.webhooks`` describes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -29,9 +27,10 @@ from agent_platform.models.base import utcnow
 from agent_platform.models.runs import Approval, ApprovalStatus, Run
 from agent_platform.services import audit
 from agent_platform.services.approvals.decisions import resolve_assignees
+from agent_platform.services.approvals.webhooks import sign
 from agent_platform.services.errors import Forbidden, InvalidInput, NotFound
 from agent_platform.services.mail import queue_email
-from agent_platform.services.permissions import Permission, Principal
+from agent_platform.services.permissions import Principal
 from agent_platform.services.queue import SEND_APPROVAL_WEBHOOK, enqueue_after_commit
 from agent_platform.services.tokens import new_token, token_hash
 from agent_platform.settings import get_settings
@@ -130,37 +129,6 @@ def set_email_preference(session: Session, *, principal: Principal, enabled: boo
     session.add(pref)
 
 
-def set_agent_webhook(
-    session: Session, *, principal: Principal, agent_id: uuid.UUID, url: str | None
-) -> ApprovalWebhook | None:
-    """Set (or with ``url=None`` remove) the agent's approval webhook (``EDIT_AGENT``).
-
-    The URL is checked again by the egress guard on every delivery.
-
-    Raises:
-        NotFound: no such agent in the org. InvalidInput: not an http(s) URL.
-    """
-    principal.require(Permission.EDIT_AGENT)
-    agent = session.exec(
-        select(Agent).where(Agent.id == agent_id, Agent.org_id == principal.org_id)
-    ).first()
-    if agent is None:
-        raise NotFound("Agent not found.")
-    hook = session.exec(select(ApprovalWebhook).where(ApprovalWebhook.agent_id == agent.id)).first()
-    if url is None:
-        if hook is not None:
-            session.delete(hook)
-        return None
-    if not url.startswith(("https://", "http://")) or len(url) > 2000:
-        raise InvalidInput("The webhook URL must start with https:// or http://.")
-    hook = hook or ApprovalWebhook(org_id=agent.org_id, agent_id=agent.id, url=url)
-    hook.url, hook.enabled = url, True
-    session.add(hook)
-    audit.record(session, action="approval.webhook_set", org_id=principal.org_id,
-                 actor=principal, target_type="agent", target_id=agent.id)  # fmt: skip
-    return hook
-
-
 def notify(
     session: Session, *, approval_id: uuid.UUID, event: str, user_ids: list[str] | None = None
 ) -> int:
@@ -252,13 +220,6 @@ def webhook_request(
         "url": get_settings().base_url.rstrip("/") + approval_url(approval.id),
     })  # fmt: skip
     return hook.url, body, sign(hook.id, body)
-
-
-def sign(hook_id: uuid.UUID, body: str) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of ``body`` under the key derived for this webhook."""
-    secret = get_settings().security.secret_key.get_secret_value().encode()
-    key = hmac.new(secret, f"approval-webhook:{hook_id}".encode(), hashlib.sha256).digest()
-    return "sha256=" + hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -31,6 +31,7 @@ __all__ = [
     "list_events",
     "list_runs",
     "list_steps",
+    "pinned_version",
     "start_run",
     "start_run_as_system",
 ]
@@ -93,7 +94,13 @@ def _by_key(session: Session, agent: Agent, key: str) -> Run | None:
     ).first()
 
 
-def _pinned_version(session: Session, agent: Agent, version_id: uuid.UUID | None) -> AgentVersion:
+def pinned_version(session: Session, agent: Agent, version_id: uuid.UUID | None) -> AgentVersion:
+    """The version a run of ``agent`` uses: ``version_id`` or the published one.
+
+    Raises:
+        Conflict: the agent is archived or has never been published.
+        NotFound: no such version of this agent.
+    """
     if agent.status == AgentStatus.ARCHIVED:
         raise Conflict("This agent is archived; it cannot run.")
     wanted = version_id or agent.published_version_id
@@ -168,7 +175,7 @@ def _start_published(
 ) -> Run:
     if idempotency_key and (found := _by_key(session, agent, idempotency_key)):
         return found
-    version = _pinned_version(session, agent, version_id)
+    version = pinned_version(session, agent, version_id)
     admit(session, org_id=agent.org_id)
     return create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,
@@ -324,7 +331,7 @@ def child_run(
     except ValueError:
         raise NotFound("Agent not found.") from None
     agent = queries.load_agent(session, org_id=org_id, agent_id=target)
-    version = _pinned_version(session, agent, None)
+    version = pinned_version(session, agent, None)
     parent = _load(session, org_id, parent_id)
     run = create_run(
         session, agent=agent, version_id=version.id, definition=version.definition,

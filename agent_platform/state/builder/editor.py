@@ -28,6 +28,14 @@ HISTORY = 25
 
 
 @dataclasses.dataclass
+class AgentChoice:
+    """A published agent the sub-agent picker offers."""
+
+    id: str
+    name: str
+
+
+@dataclasses.dataclass
 class ProblemRow:
     """One validation problem in the list under the canvas."""
 
@@ -58,6 +66,8 @@ class BuilderState(AppState):
     can_redo: bool = False
     saved: bool = True
     palette: list[dict[str, str]] = []
+    agent_choices: list[AgentChoice] = []
+    panel_open: bool = True
 
     _doc: dict[str, Any] = {}
     _models: list[Choice] = []  # the model picker's options: the organization's models
@@ -90,6 +100,15 @@ class BuilderState(AppState):
         upstream = draft.ancestors(self._doc, node["id"]) if node else []
         self.variables = view.variables(self._doc, upstream) if node else []
         self.can_undo, self.can_redo = bool(self._undo), bool(self._redo)
+
+    def _published_agents(self) -> list[AgentChoice]:
+        """The org's published agents a sub-agent step may call (never this agent itself)."""
+        with session_scope() as session:
+            page = agent_queries.list_agents(
+                session, principal=self._principal(), status="published", limit=100
+            )
+            found = [AgentChoice(str(a.id), a.name) for a in page.items]
+        return sorted((c for c in found if c.id != self.agent_id), key=lambda c: c.name.lower())
 
     def _save(self, doc: dict[str, Any]) -> None:
         with session_scope() as session:
@@ -124,6 +143,7 @@ class BuilderState(AppState):
         self._undo, self._redo = [], []
         self.selected_id, self.selected_ids = "", []
         self.palette = [dict(item) for item in view.palette()]
+        self.agent_choices = self._published_agents()
         self._refresh()
 
     @rx.event
@@ -150,6 +170,12 @@ class BuilderState(AppState):
         self.selected_ids, self.selected_id = [node_id], node_id
         self.focus_tick += 1
         self._refresh_selection()
+
+    @rx.event
+    @requires(Permission.VIEW_AGENTS)
+    def set_panel_open(self, value: bool):
+        """Show or hide the floating inspector panel."""
+        self.panel_open = value is True
 
     @rx.event
     @requires(Permission.EDIT_AGENT)

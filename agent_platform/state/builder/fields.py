@@ -1,9 +1,9 @@
 """The inspector form, generated from each node type's config JSON schema (pure).
 
 ``fields`` turns a node's schema and config into small rows the page renders (text, number,
-select, toggle, key-value, JSON, prompt, model, credential, code); ``parse`` turns one edited
+select, toggle, key-value, JSON, prompt, model, credential, code, agent); ``parse`` turns one edited
 value from the browser back into config, refusing anything that does not fit the field. The
-controls the schema cannot tell (prompt, model, credential, code) are the node class's
+controls the schema cannot tell (prompt, model, credential, code, agent) are the node class's
 ``field_widgets``, read from the registry catalogue. The model picker offers the models the
 caller passes in: the organization's (``services.credentials.llm_models``).
 """
@@ -52,7 +52,7 @@ class FieldView:
 
     key: str
     label: str
-    kind: str  # text|prompt|number|select|toggle|kv|json|model|credential|code
+    kind: str  # text|prompt|number|select|toggle|kv|json|model|credential|code|agent
     value: str
     hint: str = ""
     options: list[str] = dataclasses.field(default_factory=list)

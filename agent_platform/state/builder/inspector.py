@@ -57,7 +57,12 @@ class InspectorState(BuilderState):
     def set_field(self, key: Any, raw: Any):
         """Set field ``key`` of the selected node from the control's value."""
         node = self._node()
-        self._set(key, form.parse(node["type"], key, raw))
+        value = form.parse(node["type"], key, raw)
+        if form.widgets_of(node["type"]).get(key) == "agent":
+            self.agent_choices = self._published_agents()
+            if value not in {c.id for c in self.agent_choices}:
+                raise InvalidInput("Choose one of this organization's other published agents.")
+        self._set(key, value)
 
     @rx.event
     @requires(Permission.EDIT_AGENT)

@@ -58,3 +58,29 @@ def test_a_waiting_child_pauses_the_step_and_the_resumed_step_gets_its_output():
     resumed = asyncio.run(runner.run({}))
     assert (resumed.status, resumed.output) == ("succeeded", "approved child")
     assert subs.calls == 2  # the step re-entered once to rejoin the same child
+
+
+def test_a_new_sub_agent_asks_for_an_agent_instead_of_naming_a_made_up_one():
+    from agent_platform.engine.nodes.sub_agent import SubAgentNode
+    from agent_platform.engine.registry import describe
+    from agent_platform.engine.validation import validate_graph
+
+    start = describe(SubAgentNode)["default_config"]
+    assert start["agent_id"] == ""
+    assert SubAgentNode.field_widgets == {"agent_id": "agent"}
+    graph = {
+        "nodes": [
+            {"id": "trigger_1", "type": "trigger", "data": {"kind": "manual"}},
+            {"id": "sub_agent_1", "type": "sub_agent", "data": start},
+            {"id": "output_1", "type": "output", "data": {"value": "{{sub_agent_1.output}}"}},
+        ],
+        "edges": [
+            {"id": "e1", "source": "trigger_1", "target": "sub_agent_1"},
+            {"id": "e2", "source": "sub_agent_1", "target": "output_1"},
+        ],
+    }
+    problems = validate_graph(graph)
+    message = "Sub-agent 'sub_agent_1' (field 'agent_id'): Choose the agent to run."
+    assert [(p.node_id, p.field, p.message) for p in problems] == [
+        ("sub_agent_1", "agent_id", message)
+    ]
