@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import empty_state, page_header, table
+from agent_platform.components.ui import empty_state, page_header, safe_markdown, table
 from agent_platform.state.delivery.conversations import (
     FEEDBACK_FILTERS,
     ConversationRow,
@@ -42,8 +42,7 @@ def _message(message: TranscriptMessage) -> rx.Component:
             spacing="2",
             align="center",
         ),
-        # Sanitised server-side (integrations/markdown.py): no raw HTML or script links.
-        rx.html(message.html),
+        safe_markdown(message.html),
         rx.foreach(message.sources, lambda s: rx.text(s, size="1", color_scheme="gray")),
         padding="10px",
         border_radius="8px",
