@@ -18,7 +18,12 @@ from agent_platform.state.delivery.conversations import (
 def _row(row: ConversationRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.link(row.title, on_click=ConversationsState.open(row.id), cursor="pointer")
+            # No default: the link's "#" navigation would re-run on_load and close it again.
+            rx.link(
+                row.title,
+                on_click=ConversationsState.open(row.id).prevent_default,
+                cursor="pointer",
+            )
         ),
         rx.table.cell(row.agent),
         rx.table.cell(rx.badge(row.channel, variant="soft")),
