@@ -4,7 +4,7 @@ import reflex as rx
 
 import workers.broker  # noqa: F401  (installs the Dramatiq broker services enqueue on)
 from agent_platform import routes
-from agent_platform.api import origins
+from agent_platform.api import origins, security_headers
 from agent_platform.api.app import create_api
 from agent_platform.components.origin_banner import origin_banner
 from agent_platform.components.page import add_pages
@@ -33,7 +33,8 @@ def index() -> rx.Component:
 
 _settings = get_settings()
 app = rx.App(
-    api_transformer=create_api(),
+    # The API mounts Reflex's backend (and its built pages); the headers wrap all of it.
+    api_transformer=[create_api(), security_headers.install],
     theme=rx.theme(accent_color=ACCENT, gray_color="slate", radius="large", scaling="100%"),
     stylesheets=["/styles.css"],
     extra_app_wraps={(3, "OriginBanner"): lambda _: rx.fragment(origin_banner(_settings.base_url))},

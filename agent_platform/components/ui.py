@@ -216,6 +216,21 @@ def secret_line(value: rx.Var, label: str, **props) -> rx.Component:
     )
 
 
+def safe_markdown(html: rx.Var | str, **props) -> rx.Component:
+    """Run data (messages, model answers, approval requests) as formatted text.
+
+    The one place the UI puts HTML into the page. ``html`` must be what
+    ``integrations.markdown.render`` made of the text on the server: Markdown with raw HTML
+    off, sanitised by nh3 to formatting tags and http(s)/mailto links. Never pass raw run data
+    here (``rx.text`` shows it as text); never use ``rx.markdown``, which renders raw HTML.
+
+    Args:
+        html: a state var holding server-rendered, sanitised HTML (named ``*html``).
+        **props: layout props for the wrapper.
+    """
+    return rx.html(html, class_name="safe-markdown", **props)
+
+
 def submit_button(*children: rx.Component | str, **props) -> rx.Component:
     """A form's submit button, busy until the page is hydrated (so no input is lost)."""
     return rx.button(*children, type="submit", size="3", loading=~rx.State.is_hydrated, **props)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from agent_platform.components.ui import safe_markdown
 from agent_platform.state.approvals.detail import ApprovalDetailState as D
 from agent_platform.state.approvals.view import FormFieldView, Pair, StepView, VoteView
 
@@ -38,7 +39,7 @@ def review_card() -> rx.Component:
         rx.vstack(
             rx.heading(D.title, size="5"),
             rx.text(D.agent, " · requested ", D.created, color_scheme="gray", size="2"),
-            rx.cond(D.message != "", rx.markdown(D.message)),
+            rx.cond(D.message_html != "", safe_markdown(D.message_html)),
             rx.cond(
                 D.review_text != "",
                 rx.match(

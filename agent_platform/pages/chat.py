@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import link_button, page_header
+from agent_platform.components.ui import link_button, page_header, safe_markdown
 from agent_platform.state.delivery.chat import BuilderChatState, ChatMessage
 
 
@@ -15,8 +15,7 @@ def _bubble(message: ChatMessage) -> rx.Component:
     body = rx.cond(
         message.status == "pending",
         rx.text(rx.cond(message.text != "", message.text, "…"), white_space="pre-wrap"),
-        # Sanitised server-side (integrations/markdown.py): no raw HTML or script links.
-        rx.html(message.html),
+        safe_markdown(message.html),
     )
     return rx.box(
         body,

@@ -6,7 +6,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.components.page import app_page
-from agent_platform.components.ui import empty_state, page_header, table
+from agent_platform.components.ui import empty_state, page_header, safe_markdown, table
 from agent_platform.state.delivery.conversations import (
     FEEDBACK_FILTERS,
     ConversationRow,
@@ -18,7 +18,12 @@ from agent_platform.state.delivery.conversations import (
 def _row(row: ConversationRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.link(row.title, on_click=ConversationsState.open(row.id), cursor="pointer")
+            # No default: the link's "#" navigation would re-run on_load and close it again.
+            rx.link(
+                row.title,
+                on_click=ConversationsState.open(row.id).prevent_default,
+                cursor="pointer",
+            )
         ),
         rx.table.cell(row.agent),
         rx.table.cell(rx.badge(row.channel, variant="soft")),
@@ -42,8 +47,7 @@ def _message(message: TranscriptMessage) -> rx.Component:
             spacing="2",
             align="center",
         ),
-        # Sanitised server-side (integrations/markdown.py): no raw HTML or script links.
-        rx.html(message.html),
+        safe_markdown(message.html),
         rx.foreach(message.sources, lambda s: rx.text(s, size="1", color_scheme="gray")),
         padding="10px",
         border_radius="8px",

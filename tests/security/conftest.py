@@ -13,6 +13,13 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import (  # noqa: F401  (browser fixtures and hook for the XSS tests)
+    app_server,
+    browser,
+    new_page,
+    pytest_runtest_makereport,
+    shot,
+)
 from tests.security.widget_fixtures import settings_env, widget  # noqa: F401  (fixtures)
 from tests.services.runtime.conftest import (  # noqa: F401 (fixtures)
     V1,

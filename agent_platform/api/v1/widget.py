@@ -40,7 +40,7 @@ from agent_platform.models.conversations import (
 )
 from agent_platform.models.widgets import AgentWidget
 from agent_platform.services.delivery import chat, conversations, widget_limits, widgets
-from agent_platform.services.delivery.widgets import normalise_origin
+from agent_platform.services.delivery.web_origins import is_origin, normalise_origin
 from agent_platform.services.errors import NotFound
 from agent_platform.services.runs import stream as run_stream
 from agent_platform.settings import get_settings
@@ -76,8 +76,10 @@ def _self_origin() -> str:
 
 
 def _image_hosts(widget: AgentWidget) -> tuple[str, ...]:
-    sources = [*widget.allowed_origins, widget.theme.get("avatar_url") or ""]
-    return tuple(sorted({urlsplit(s).hostname or "" for s in sources} - {""}))
+    """Hosts images may load from (they go into ``img-src``: only valid host names)."""
+    sources = [*widgets.csp_origins(widget), widget.theme.get("avatar_url") or ""]
+    hosts = {urlsplit(s).hostname or "" for s in sources} - {""}
+    return tuple(sorted(h for h in hosts if is_origin(f"https://{h}")))
 
 
 def _origin(request: Request) -> str | None:
@@ -127,7 +129,7 @@ def chat_frame(public_key: str, session: Session = Db) -> Response:
         widget, _agent = widgets.load_public(session, public_key=public_key)
     except NotFound:
         return HTMLResponse("<!doctype html><title>Not found</title>", status_code=404)
-    ancestors = " ".join(["'self'", *widget.allowed_origins])
+    ancestors = " ".join(["'self'", *widgets.csp_origins(widget)])
     images = " ".join(["'self'", *(f"https://{h}" for h in _image_hosts(widget))])
     csp = (
         f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {images}; "

@@ -8,6 +8,7 @@ through the one egress guard, signed as ``services.approvals.webhooks`` describe
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from agent_platform.services.tokens import new_token, token_hash
 from agent_platform.settings import get_settings
 
 LINK_DAYS = 7
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 EVENTS = ("requested", "assigned", "reminder", "escalated", "decided")
 
 
@@ -170,10 +172,11 @@ def notify(
 
 
 def _subject(event: str, approval: Approval, agent: Agent) -> str:
+    """One line: the title is run data, and a line break would end the header (or, kept,
+    make the message unsendable)."""
     prefix = {"reminder": "Reminder: ", "escalated": "Escalated: "}.get(event, "")
-    return f"{prefix}Approval needed: {approval.payload.get('title', 'Approval')} ({agent.name})"[
-        :200
-    ]
+    title = f"{prefix}Approval needed: {approval.payload.get('title', 'Approval')} ({agent.name})"
+    return " ".join(_CONTROL.sub(" ", title).split())[:200]
 
 
 def _body(event: str, approval: Approval, agent: Agent, url: str) -> str:

@@ -32,6 +32,7 @@ from agent_platform.models.base import utcnow
 from agent_platform.models.widgets import AgentWidget
 from agent_platform.services import audit
 from agent_platform.services.agents import queries as agent_queries
+from agent_platform.services.delivery.web_origins import is_origin, normalise_origin
 from agent_platform.services.errors import Forbidden, InvalidInput, NotFound
 from agent_platform.services.permissions import Permission, Principal
 from agent_platform.settings import get_settings
@@ -55,15 +56,6 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def normalise_origin(value: str) -> str:
-    """``scheme://host[:port]`` in lower case. Raises ``InvalidInput`` for anything else."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise InvalidInput(f"'{value}' is not an origin like https://example.com.")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
 def _new_secret(widget: AgentWidget) -> str:
@@ -100,6 +92,22 @@ def get_widget(session: Session, *, principal: Principal, agent_id: uuid.UUID) -
     return widget
 
 
+def _is_https_url(url: str) -> bool:
+    """An ``https`` URL whose host could go into a CSP source (``img-src https://host``)."""
+    try:
+        parts = urlsplit(url)
+        normalise_origin(f"https://{parts.netloc}")
+    except (ValueError, InvalidInput):
+        return False
+    return parts.scheme == "https" and parts.netloc.isascii()
+
+
+def csp_origins(widget: AgentWidget) -> list[str]:
+    """The allowed origins that are safe inside a CSP header (rows saved before validation
+    could hold anything; those are left out rather than written into the header)."""
+    return [origin for origin in widget.allowed_origins if is_origin(origin)]
+
+
 def _clean_theme(theme: dict[str, Any]) -> dict[str, Any]:
     out = dict(DEFAULT_THEME)
     for key in ("title", "welcome"):
@@ -109,7 +117,7 @@ def _clean_theme(theme: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("The colour must look like #4f46e5.", details={"field": "color"})
     out["color"] = theme.get("color") or DEFAULT_THEME["color"]
     avatar = str(theme.get("avatar_url") or "").strip()
-    if avatar and urlsplit(avatar).scheme != "https":
+    if avatar and not _is_https_url(avatar):
         raise InvalidInput("The avatar must be an https:// URL.", details={"field": "avatar_url"})
     out["avatar_url"] = avatar[:500]
     starters = theme.get("starters") or []

@@ -26,7 +26,7 @@ class ApprovalDetailState(AppState):
     selected_id: str = ""
     notice: str = ""
     title: str = ""
-    message: str = ""
+    message_html: str = ""  # sanitised on the server (view.message_html)
     agent: str = ""
     status: str = ""
     created: str = ""
@@ -61,7 +61,7 @@ class ApprovalDetailState(AppState):
         review = payload.get("review") or {}
         value = review.get("value")
         self.selected_id, self.title = str(a.id), str(payload.get("title", "Approval"))
-        self.message, self.agent = str(payload.get("message", "")), d.summary.agent_name
+        self.message_html, self.agent = view.message_html(payload), d.summary.agent_name
         self.status, self.created, self.expires = a.status, fmt_time(a.created_at), ""
         self.expires = fmt_time(a.expires_at)
         self.run_link, self.run_status = view.run_link(str(a.run_id)), d.run.status

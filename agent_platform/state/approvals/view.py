@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from agent_platform import routes
+from agent_platform.integrations import markdown
 from agent_platform.models.base import utcnow
 from agent_platform.services.approvals.inbox import ApprovalDetail, ApprovalSummary
 from agent_platform.state.base import fmt_time
@@ -67,6 +68,11 @@ class VoteView:
     when: str
     comment: str
     data: str
+
+
+def message_html(payload: dict[str, Any]) -> str:
+    """The request's message (a template rendered with run data) as sanitised HTML."""
+    return markdown.render(str(payload.get("message") or ""))
 
 
 def age(value: datetime | None) -> str:
