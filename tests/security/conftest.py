@@ -130,7 +130,7 @@ def egress_allow(db: None, monkeypatch: pytest.MonkeyPatch):
 def fake_dns(monkeypatch: pytest.MonkeyPatch):
     """``fake_dns({"host": [[ip, ...], ...]})``: answers to the egress guard's lookups only."""
     from agent_platform.integrations import egress
-    from tests.security.network import FakeDNS
+    from tests.integrations.net_fakes import FakeDNS
 
     def install(answers: dict[str, list[list[str]]]) -> FakeDNS:
         dns = FakeDNS(answers)

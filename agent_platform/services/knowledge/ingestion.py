@@ -28,7 +28,8 @@ from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations import vector_store
 from agent_platform.integrations.chunking import Chunk, chunk_document
 from agent_platform.integrations.documents import MAX_FILE_BYTES, DocumentRejected, parse
-from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
+from agent_platform.integrations.egress import EgressGuard
+from agent_platform.integrations.egress_http import EgressHttpClient
 from agent_platform.integrations.embeddings import (
     Embedder,
     EmbeddingError,

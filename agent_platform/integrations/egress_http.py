@@ -1,0 +1,127 @@
+"""The engine's ``HttpClient`` on the egress guard: every hop checked, pinned and capped.
+
+``EgressHttpClient`` follows redirects itself: each hop is checked with
+``EgressGuard.check_url`` and sent to the checked IP (Host header and TLS SNI keep the name), so
+a second DNS answer cannot redirect the connection (DNS rebinding). Refusals say only
+"destination not allowed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from agent_platform.engine.protocols import (
+    HttpRequest,
+    HttpResponse,
+    PermanentError,
+    TransientError,
+)
+from agent_platform.integrations.egress import EgressGuard, ResolvedTarget
+
+MAX_REDIRECTS = 5
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+_DROP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
+_CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+
+
+class EgressHttpClient:
+    """The engine's ``HttpClient``: every hop checked, pinned, size- and time-capped.
+
+    Args:
+        guard: the policy; ``EgressGuard()`` (strict) in production.
+        max_response_bytes: bodies beyond this are cut and flagged ``truncated``.
+        verify: TLS verification (a CA bundle path for private CAs); never disable in prod.
+    """
+
+    def __init__(
+        self,
+        guard: EgressGuard | None = None,
+        *,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        max_redirects: int = MAX_REDIRECTS,
+        verify: bool | str = True,
+    ) -> None:
+        self._guard = guard or EgressGuard()
+        self._cap = max_response_bytes
+        self._max_redirects = max_redirects
+        self._verify = verify
+
+    async def request(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request``; a non-2xx status is returned, not raised.
+
+        Raises:
+            PermanentError: refused destination or scheme, too many redirects.
+            TransientError: timeout (``request.timeout_s`` for the whole exchange) or
+                connection failure.
+        """
+        try:
+            async with asyncio.timeout(request.timeout_s):
+                return await self._follow(request)
+        except TimeoutError:
+            raise TransientError("request timed out") from None
+        except httpx.TransportError:
+            raise TransientError("could not connect to destination") from None
+
+    async def _follow(self, request: HttpRequest) -> HttpResponse:
+        method, url, body = request.method.upper(), request.url, request.body
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_HEADERS}
+        # Connection pooling is keyed by IP, so one client per request keeps hops independent.
+        async with httpx.AsyncClient(
+            follow_redirects=False,
+            verify=self._verify,
+            trust_env=False,
+            timeout=request.timeout_s,
+        ) as client:
+            for _ in range(self._max_redirects + 1):
+                target = await self._guard.check_url(url)
+                response = await self._send(client, target, method, headers, body)
+                location = response.headers.get("location")
+                if response.status not in (301, 302, 303, 307, 308) or not location:
+                    return response
+                next_url = urljoin(target.url, location)
+                if urlsplit(next_url).netloc != urlsplit(target.url).netloc:
+                    # Never forward credentials to another origin.
+                    headers = {
+                        k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS
+                    }
+                if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                    method, body = "GET", None
+                url = next_url
+        raise PermanentError("too many redirects")
+
+    async def _send(
+        self,
+        client: httpx.AsyncClient,
+        target: ResolvedTarget,
+        method: str,
+        headers: dict[str, str],
+        body: str | None,
+    ) -> HttpResponse:
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        req = client.build_request(
+            method,
+            target.pinned_url(),
+            headers={**headers, "Host": target.host_header()},
+            content=body.encode() if body is not None else None,
+            extensions=extensions,
+        )
+        resp = await client.send(req, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size, truncated = 0, False
+            async for chunk in resp.aiter_bytes():
+                if size + len(chunk) > self._cap:
+                    chunks.append(chunk[: self._cap - size])
+                    truncated = True
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            await resp.aclose()
+        text = b"".join(chunks).decode(resp.charset_encoding or "utf-8", errors="replace")
+        return HttpResponse(
+            status=resp.status_code, headers=dict(resp.headers), body=text, truncated=truncated
+        )
