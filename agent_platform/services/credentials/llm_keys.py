@@ -100,7 +100,8 @@ def build_llm_router(org_id: uuid.UUID | str, **kwargs: Any) -> LLMRouter:
     """An ``LLMRouter`` for one org.
 
     Keys and the default model come from the org's vault, ``openai``/``anthropic`` base URLs
-    from the settings, and compat servers' URLs pass the egress guard.
+    from the settings; every SDK connection (compat servers' included) passes the egress guard
+    with the settings' ``runtime.egress_allow_hosts``.
     """
     runtime = get_settings().runtime
     urls = {"openai": runtime.openai_base_url, "anthropic": runtime.anthropic_base_url}
@@ -109,7 +110,7 @@ def build_llm_router(org_id: uuid.UUID | str, **kwargs: Any) -> LLMRouter:
         key_lookup=kwargs.pop("key_lookup", None) or llm_key_lookup(org_id),
         default_lookup=kwargs.pop("default_lookup", None) or llm_default_lookup(org_id),
         base_urls={k: v for k, v in urls.items() if v},
-        compat_url_check=guard.check_url,
+        egress=guard,
         **kwargs,
     )
 
