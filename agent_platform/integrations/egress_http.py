@@ -4,11 +4,16 @@
 ``EgressGuard.check_url`` and sent to the checked IP (Host header and TLS SNI keep the name), so
 a second DNS answer cannot redirect the connection (DNS rebinding). Refusals say only
 "destination not allowed".
+
+``normalise_host_patterns`` validates the hosts a credential is bound to when it is saved;
+``host_allowed`` matches a host against them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -20,11 +25,68 @@ from agent_platform.engine.protocols import (
     TransientError,
 )
 from agent_platform.integrations.egress import EgressGuard, ResolvedTarget
+from agent_platform.integrations.egress_addresses import literal_ip
 
 MAX_REDIRECTS = 5
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 _DROP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 _CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+MAX_HOST_PATTERNS = 20
+_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
+def _normalise_host(entry: str) -> str:
+    """One exact host or ``*.domain``, lower-case ASCII; ``ValueError`` says what is wrong."""
+    raw = entry.strip().lower().rstrip(".")
+    wildcard = raw.startswith("*.")
+    name = raw[2:] if wildcard else raw
+    literal = literal_ip(name.strip("[]")) if not wildcard else None
+    if literal is not None:
+        return str(literal)
+    if not name or any(c in name for c in "*/:@?#[] \t") or len(name) > 253:
+        raise ValueError(f"{entry.strip()[:80]!r} is not a host name (no scheme, port or path)")
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{entry.strip()[:80]!r} is not a valid host name") from None
+    labels = name.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"{entry.strip()[:80]!r} is not a valid host name")
+    if wildcard and len(labels) < 2:
+        raise ValueError(f"{entry.strip()[:80]!r} is too broad: use *.example.com or narrower")
+    return f"*.{name}" if wildcard else name
+
+
+def normalise_host_patterns(entries: Iterable[str]) -> list[str]:
+    """Validate a credential's allowed hosts: exact hosts (or IPs) and ``*.domain`` patterns.
+
+    Args:
+        entries: e.g. ``["api.example.com", "*.example.org"]``; case, a trailing dot and
+            Unicode (IDNA) are normalised, duplicates dropped.
+
+    Returns:
+        The normalised patterns in their original order.
+
+    Raises:
+        ValueError: a scheme, port, path, bare ``*``, ``*.com``-wide pattern or invalid
+            name, or more than ``MAX_HOST_PATTERNS`` entries.
+    """
+    patterns = list(dict.fromkeys(_normalise_host(str(entry)) for entry in entries))
+    if len(patterns) > MAX_HOST_PATTERNS:
+        raise ValueError(f"A credential may list at most {MAX_HOST_PATTERNS} hosts")
+    return patterns
+
+
+def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    """Whether ``host`` (normalised, as ``ResolvedTarget.host``) matches a pattern.
+
+    ``api.example.com`` matches itself only; ``*.example.com`` matches any name below
+    ``example.com`` (``a.example.com``, ``a.b.example.com``) but not ``example.com``.
+    """
+    for pattern in patterns:
+        if pattern == host or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
 
 
 class EgressHttpClient:
