@@ -5,8 +5,9 @@
 a second DNS answer cannot redirect the connection (DNS rebinding). Refusals say only
 "destination not allowed".
 
-``normalise_host_patterns`` validates the hosts a credential is bound to when it is saved;
-``host_allowed`` matches a host against them.
+A request carrying a credential (``HttpRequest.credential``) is sent only to a host the
+credential is bound to (``host_allowed`` on the pinned host of every hop).
+``normalise_host_patterns`` validates those bindings when a credential is saved.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ class EgressHttpClient:
         """Send ``request``; a non-2xx status is returned, not raised.
 
         Raises:
-            PermanentError: refused destination or scheme, too many redirects.
+            PermanentError: refused destination or scheme, too many redirects, or "credential
+                not allowed for host <host>" when a hop carrying ``request.credential`` goes
+                to a host outside its ``allowed_hosts`` (nothing is sent then).
             TransientError: timeout (``request.timeout_s`` for the whole exchange) or
                 connection failure.
         """
@@ -130,6 +133,7 @@ class EgressHttpClient:
     async def _follow(self, request: HttpRequest) -> HttpResponse:
         method, url, body = request.method.upper(), request.url, request.body
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_HEADERS}
+        credential = request.credential
         # Connection pooling is keyed by IP, so one client per request keeps hops independent.
         async with httpx.AsyncClient(
             follow_redirects=False,
@@ -139,6 +143,10 @@ class EgressHttpClient:
         ) as client:
             for _ in range(self._max_redirects + 1):
                 target = await self._guard.check_url(url)
+                if credential is not None and not host_allowed(
+                    target.host, credential.allowed_hosts
+                ):
+                    raise PermanentError(f"credential not allowed for host {target.host}")
                 response = await self._send(client, target, method, headers, body)
                 location = response.headers.get("location")
                 if response.status not in (301, 302, 303, 307, 308) or not location:

@@ -1,10 +1,59 @@
-"""Host patterns credentials are bound to: validation and matching."""
+"""Credentials bound to hosts in the engine's egress client, and host pattern validation."""
 
 from __future__ import annotations
 
 import pytest
 
-from agent_platform.integrations.egress_http import host_allowed, normalise_host_patterns
+from agent_platform.engine.protocols import BoundCredential, HttpRequest, PermanentError
+from agent_platform.integrations.egress import EgressGuard
+from agent_platform.integrations.egress_http import (
+    EgressHttpClient,
+    host_allowed,
+    normalise_host_patterns,
+)
+from tests.integrations.test_egress import fake_resolver
+
+pytestmark = pytest.mark.anyio
+HOSTS = ("api.allowed.test", "evil.test", "sub.allowed.test")
+SECRET = "sk-bound-secret-123456"
+
+
+def client() -> EgressHttpClient:
+    names = {host: ["127.0.0.1"] for host in HOSTS}
+    return EgressHttpClient(EgressGuard(allow_hosts=["127.0.0.1"], resolver=fake_resolver(names)))
+
+
+def bound(*hosts: str, header: str = "authorization") -> BoundCredential:
+    return BoundCredential(tuple(hosts), frozenset({header}))
+
+
+async def test_a_credential_is_never_sent_outside_its_hosts(wire):
+    request = HttpRequest(
+        "GET", f"http://evil.test:{wire.port}/?key={SECRET}", {"Authorization": SECRET},
+        credential=bound("api.allowed.test"),
+    )  # fmt: skip
+    with pytest.raises(PermanentError, match="^credential not allowed for host evil.test$"):
+        await client().request(request)
+    assert wire.requests == []
+
+
+async def test_a_wildcard_credential_reaches_its_subdomains(wire):
+    wire.add_route("GET", "/", body="ok")
+    credential = bound("*.allowed.test")
+    for host in ("api.allowed.test", "sub.allowed.test"):
+        request = HttpRequest("GET", f"http://{host}:{wire.port}/", credential=credential)
+        assert (await client().request(request)).body == "ok"
+
+
+async def test_same_origin_redirects_keep_the_credential_and_are_rechecked(wire):
+    wire.add_route("GET", "/a", status=302, headers={"location": "/b"})
+    wire.add_route("GET", "/b", body="b")
+    request = HttpRequest(
+        "GET", f"http://api.allowed.test:{wire.port}/a", {"Authorization": SECRET},
+        credential=bound("api.allowed.test"),
+    )  # fmt: skip
+    assert (await client().request(request)).body == "b"
+    assert [r.headers["authorization"] for r in wire.requests] == [SECRET, SECRET]
 
 
 def test_wildcards_match_subdomains_only():

@@ -42,7 +42,10 @@ def _llm_key(session: Session, org_id: uuid.UUID, provider: str, cid: str | None
             row = load_credential(session, org_id, cid)
         except NotFound:
             return None
-        if row.kind == CredentialKind.LLM_PROVIDER and row.provider != provider:
+        if row.kind != CredentialKind.LLM_PROVIDER:
+            # Other credentials are bound to the hosts HTTP steps may send them to.
+            raise PermanentError(f"The selected credential '{row.name}' is not an LLM key")
+        if row.provider != provider:
             raise PermanentError(f"The selected credential is for {row.provider}, not {provider}")
     else:
         row = session.exec(

@@ -2,9 +2,10 @@
 
 Secrets are encrypted with the ``Vault`` (AES-GCM, associated data ``"{org_id}:{row_id}"``)
 before they touch the database. Plaintext leaves this module only through the server-side
-resolvers (``resolve_credential``, ``CredentialResolver``, and ``credential_llm`` for LLM keys);
-lists carry a masked hint at most, and audit entries the credential's name and allowed hosts
-only. ``allowed_hosts`` lists where HTTP steps may send a credential (none for LLM keys).
+resolvers (``resolve_credential``; ``http_access.resolve_for_http`` behind
+``CredentialResolver``, which releases a credential to HTTP steps only with the hosts it is
+bound to and never an LLM provider key; ``credential_llm`` for LLM keys); lists carry a masked
+hint at most, and audit entries the credential's name and allowed hosts only.
 """
 
 from __future__ import annotations
