@@ -6,7 +6,8 @@ a second DNS answer cannot redirect the connection (DNS rebinding). Refusals say
 "destination not allowed".
 
 A request carrying a credential (``HttpRequest.credential``) is sent only to a host the
-credential is bound to (``host_allowed`` on the pinned host of every hop).
+credential is bound to (``host_allowed`` on the pinned host of every hop); a cross-origin
+redirect drops ``Authorization``, cookies and the credential's own headers before the next hop.
 ``normalise_host_patterns`` validates those bindings when a credential is saved.
 """
 
@@ -25,7 +26,7 @@ from agent_platform.engine.protocols import (
     PermanentError,
     TransientError,
 )
-from agent_platform.integrations.egress import EgressGuard, ResolvedTarget
+from agent_platform.integrations.egress import EgressGuard, ResolvedTarget, no_cookie_jar
 from agent_platform.integrations.egress_addresses import literal_ip
 
 MAX_REDIRECTS = 5
@@ -76,6 +77,18 @@ def normalise_host_patterns(entries: Iterable[str]) -> list[str]:
     if len(patterns) > MAX_HOST_PATTERNS:
         raise ValueError(f"A credential may list at most {MAX_HOST_PATTERNS} hosts")
     return patterns
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of ``url`` as the guard normalises it; ``None`` if unparsable."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").rstrip(".")
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        return None
+    literal = literal_ip(host)
+    return scheme, str(literal) if literal is not None else host, port
 
 
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
@@ -134,12 +147,14 @@ class EgressHttpClient:
         method, url, body = request.method.upper(), request.url, request.body
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_HEADERS}
         credential = request.credential
-        # Connection pooling is keyed by IP, so one client per request keeps hops independent.
+        # Connection pooling is keyed by IP, so one client per request keeps hops independent;
+        # no cookie jar, so a cookie set by one hop never rides along to the next.
         async with httpx.AsyncClient(
             follow_redirects=False,
             verify=self._verify,
             trust_env=False,
             timeout=request.timeout_s,
+            cookies=no_cookie_jar(),
         ) as client:
             for _ in range(self._max_redirects + 1):
                 target = await self._guard.check_url(url)
@@ -152,11 +167,11 @@ class EgressHttpClient:
                 if response.status not in (301, 302, 303, 307, 308) or not location:
                     return response
                 next_url = urljoin(target.url, location)
-                if urlsplit(next_url).netloc != urlsplit(target.url).netloc:
+                if _origin(next_url) != (target.scheme, target.host, target.port):
                     # Never forward credentials to another origin.
-                    headers = {
-                        k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS
-                    }
+                    drop = _CREDENTIAL_HEADERS | (credential.headers if credential else set())
+                    headers = {k: v for k, v in headers.items() if k.lower() not in drop}
+                    credential = None
                 if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                     method, body = "GET", None
                 url = next_url

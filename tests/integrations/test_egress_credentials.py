@@ -45,6 +45,25 @@ async def test_a_wildcard_credential_reaches_its_subdomains(wire):
         assert (await client().request(request)).body == "ok"
 
 
+@pytest.mark.parametrize("header", ["authorization", "x-api-key"])
+async def test_a_cross_origin_redirect_drops_credential_headers_and_cookies(wire, header):
+    target = f"http://evil.test:{wire.port}/landing"
+    wire.add_route(
+        "GET", "/start", status=307, headers={"location": target, "set-cookie": "sid=1; Path=/"}
+    )
+    wire.add_route("GET", "/landing", body="landed")
+    request = HttpRequest(
+        "GET", f"http://api.allowed.test:{wire.port}/start",
+        {header: SECRET, "Cookie": "pre=set", "X-Trace": "keep"},
+        credential=bound("api.allowed.test", header=header),
+    )  # fmt: skip
+    assert (await client().request(request)).body == "landed"
+    first, second = wire.requests
+    assert first.headers[header] == SECRET and first.headers["cookie"] == "pre=set"
+    assert header not in second.headers and "cookie" not in second.headers
+    assert second.headers["x-trace"] == "keep"
+
+
 async def test_same_origin_redirects_keep_the_credential_and_are_rechecked(wire):
     wire.add_route("GET", "/a", status=302, headers={"location": "/b"})
     wire.add_route("GET", "/b", body="b")
@@ -54,6 +73,16 @@ async def test_same_origin_redirects_keep_the_credential_and_are_rechecked(wire)
     )  # fmt: skip
     assert (await client().request(request)).body == "b"
     assert [r.headers["authorization"] for r in wire.requests] == [SECRET, SECRET]
+
+
+async def test_cookies_from_one_hop_never_reach_another_host_on_the_same_ip(wire):
+    target = f"http://evil.test:{wire.port}/landing"
+    wire.add_route(
+        "GET", "/start", status=302, headers={"location": target, "set-cookie": "sid=1; Path=/"}
+    )
+    wire.add_route("GET", "/landing")
+    await client().request(HttpRequest("GET", f"http://api.allowed.test:{wire.port}/start"))
+    assert "cookie" not in wire.requests[1].headers
 
 
 def test_wildcards_match_subdomains_only():
