@@ -179,6 +179,7 @@ def main() -> None:
         llm.default = Reply(text="Hello from the instant local model, token by token.")
         env = start_backends(Path(tmp))
         env["RUNTIME__OPENAI_BASE_URL"] = llm.openai_base_url
+        env["RUNTIME__EGRESS_ALLOW_HOSTS"] = f'["{llm.host}"]'  # the SDKs go through egress
         os.environ.update(env)
         port = launcher.free_port()
         api = serve_api(port, env)

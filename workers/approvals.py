@@ -17,7 +17,8 @@ import dramatiq
 import workers.broker  # noqa: F401  (the global broker must exist before actors are declared)
 from agent_platform.db import session_scope
 from agent_platform.engine.protocols import HttpRequest, NodeError
-from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
+from agent_platform.integrations.egress import EgressGuard
+from agent_platform.integrations.egress_http import EgressHttpClient
 from agent_platform.models.base import utcnow
 from agent_platform.services import queue as jobs
 from agent_platform.services.approvals import closing, decisions, notifications

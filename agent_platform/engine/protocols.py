@@ -54,14 +54,33 @@ class PermanentError(NodeError):
 
 
 @dataclass(frozen=True)
+class BoundCredential:
+    """What a request's credential may do: the hosts it may reach, the headers it is in.
+
+    Attributes:
+        allowed_hosts: exact host names (or IPs) and ``*.domain`` patterns, normalised
+            (lower-case ASCII); every hop's pinned host must match one while it is sent.
+        headers: lower-case names of headers holding the credential (``authorization`` or a
+            custom name); dropped, with cookies, on a cross-origin redirect.
+    """
+
+    allowed_hosts: tuple[str, ...]
+    headers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class HttpRequest:
-    """An outbound HTTP request; ``timeout_s`` in seconds, body as text (JSON already encoded)."""
+    """An outbound HTTP request; ``timeout_s`` in seconds, body as text (JSON already encoded).
+
+    ``credential`` is set when headers or the URL carry a stored credential.
+    """
 
     method: str
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str | None = None
     timeout_s: float = 30.0
+    credential: BoundCredential | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +96,12 @@ class HttpResponse:
 class HttpClient(Protocol):
     """Outbound HTTP through the one egress guard (no private, loopback or metadata addresses).
 
-    Errors: ``PermanentError`` for a refused destination or scheme; ``TransientError`` for
-    timeouts and connection failures. A non-2xx status is returned, not raised.
+    A request with a ``credential`` goes only to its ``allowed_hosts`` (checked on every hop)
+    and loses the credential on a cross-origin redirect.
+
+    Errors: ``PermanentError`` for a refused destination or scheme, or "credential not allowed
+    for host <host>"; ``TransientError`` for timeouts and connection failures. A non-2xx
+    status is returned, not raised.
     """
 
     async def request(self, request: HttpRequest) -> HttpResponse:
@@ -116,14 +139,28 @@ class CodeExecutor(Protocol):
 # ------------------------------------------------------------------------------- secrets & state
 
 
-class SecretResolver(Protocol):
-    """Resolves a credential reference to its plaintext fields, for the current org only.
+@dataclass(frozen=True)
+class HttpSecret:
+    """A credential released for an HTTP request: its fields and the hosts it is bound to.
 
-    Errors: ``PermanentError`` if the credential does not exist in the run's org.
+    Attributes:
+        fields: the decrypted fields, e.g. ``{"api_key": "..."}``.
+        allowed_hosts: normalised host patterns (never empty).
     """
 
-    async def resolve(self, credential_id: str) -> dict[str, Any]:
-        """The decrypted credential fields, e.g. ``{"api_key": "..."}``."""
+    fields: Mapping[str, Any]
+    allowed_hosts: tuple[str, ...]
+
+
+class SecretResolver(Protocol):
+    """Releases credentials for HTTP requests (``http_request``, agent HTTP tools), one org only.
+
+    Errors: ``PermanentError`` if the credential does not exist in the run's org, is an LLM
+    provider key (only ever sent to its provider), or has no allowed hosts.
+    """
+
+    async def resolve_for_http(self, credential_id: str) -> HttpSecret:
+        """The credential's fields and the hosts it may be sent to."""
         ...
 
 

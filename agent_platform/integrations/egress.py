@@ -1,44 +1,58 @@
-"""The one egress guard for every outbound URL (HTTP node, URL import, webhooks, OAuth discovery).
+"""The one egress guard for every outbound URL, and the HTTP clients that obey it.
 
 ``EgressGuard.check_url`` parses the URL, allows only http/https, resolves the host once and
 refuses it if ANY address is private, loopback, link-local, CGNAT, multicast, reserved,
-unspecified or a cloud metadata address (IPv4, IPv6 and IPv4 embedded in IPv6).
-``EgressHttpClient`` then connects to the checked IP itself (Host header and TLS SNI keep the
-name), so a second DNS answer cannot redirect the connection (DNS rebinding); every redirect hop
-is checked again. Refusals say only "destination not allowed".
+unspecified or a cloud metadata address (IPv4, IPv6 and IPv4 embedded in IPv6). Refusals raise
+``EgressRefused`` saying only "destination not allowed".
+
+Two ways to obey it:
+
+* ``egress_http.EgressHttpClient`` (the engine's ``HttpClient``) checks every hop with
+  ``check_url`` and connects to the checked IP itself.
+* ``egress_http_client(guard)`` / ``egress_sync_http_client(guard)`` build ``httpx2`` clients
+  (the library the OpenAI and Anthropic SDKs use) for SDKs and later OAuth/MCP clients. Their
+  transport resolves and checks the host when it opens each connection and connects to the
+  checked address (TLS SNI and the Host header keep the name, the pool is keyed by name), so a
+  second DNS answer can never move a connection (DNS rebinding). They never read proxies from
+  the environment, keep no cookies, and refuse redirects instead of following them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import http.cookiejar
 import ipaddress
-import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+import ssl
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-import httpx
+import httpcore2
+import httpx2
 
-from agent_platform.engine.protocols import (
-    HttpRequest,
-    HttpResponse,
-    PermanentError,
-    TransientError,
+from agent_platform.engine.protocols import PermanentError
+from agent_platform.integrations.egress_addresses import (
+    IPAddress,
+    is_forbidden,
+    is_metadata,
+    literal_ip,
 )
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """``(host, port) -> IP address strings``; injectable so tests never need real DNS."""
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
+Verify = bool | ssl.SSLContext
+"""TLS verification: on (system CAs), off (tests only), or a context trusting a private CA."""
 NOT_ALLOWED = "destination not allowed"
-MAX_REDIRECTS = 5
-MAX_RESPONSE_BYTES = 5 * 1024 * 1024
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_DROP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
-_CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+REDIRECT_REFUSED = "redirects are not followed; use the address the server answers at"
+_REDIRECTS = (301, 302, 303, 307, 308)
+T = TypeVar("T")
+
+
+class EgressRefused(PermanentError):
+    """The egress guard refused a destination; the message never says where it pointed."""
 
 
 @dataclass(frozen=True)
@@ -78,43 +92,6 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def is_forbidden(ip: IPAddress) -> bool:
-    """Whether ``ip`` is anything but a public unicast address (embedded IPv4 unwrapped)."""
-    if ip in _METADATA:
-        return True
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or (ip.sixtofour) or (ip.teredo[1] if ip.teredo else None)
-        if embedded is None and (ip in _NAT64 or int(ip) >> 32 == 0):
-            # NAT64 and the deprecated IPv4-compatible form (::a.b.c.d) carry IPv4 too.
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None and is_forbidden(embedded):
-            return True
-    return (
-        not ip.is_global
-        or ip.is_multicast
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_unspecified
-        or (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT)
-    )
-
-
-def _literal_ip(host: str) -> IPAddress | None:
-    """An IP literal, including legacy IPv4 forms (``2130706433``, ``0x7f.1``, ``0177.0.0.1``)."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if re.fullmatch(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}", host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
 class EgressGuard:
     """Decides whether a URL may be fetched.
 
@@ -148,18 +125,40 @@ class EgressGuard:
         """Check ``url`` and pin it to a resolved address.
 
         Raises:
-            PermanentError: "destination not allowed" for any refusal (scheme, host, address).
+            EgressRefused: "destination not allowed" for any refusal (scheme, host, address).
         """
         try:
             parts = urlsplit(url.strip())
             scheme = parts.scheme.lower()
-            raw_host = (parts.hostname or "").rstrip(".")
+            raw_host = parts.hostname or ""
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError:
-            raise PermanentError(NOT_ALLOWED) from None
-        if scheme not in ("http", "https") or not raw_host:
-            raise PermanentError(NOT_ALLOWED)
-        literal = _literal_ip(raw_host)
+            raise EgressRefused(NOT_ALLOWED) from None
+        if scheme not in ("http", "https"):
+            raise EgressRefused(NOT_ALLOWED)
+        host, addresses = await self.pin_host(raw_host, port)
+        netloc = f"[{host}]" if ":" in host else host
+        normalised = parts._replace(scheme=scheme, netloc=f"{netloc}:{port}").geturl()
+        return ResolvedTarget(
+            url=normalised, scheme=scheme, host=host, port=port, ip=addresses[0],
+            addresses=addresses,
+        )  # fmt: skip
+
+    async def pin_host(self, host: str, port: int) -> tuple[str, tuple[str, ...]]:
+        """Resolve ``host`` once and check every address it has.
+
+        Returns:
+            ``(host, addresses)``: the normalised host (lower-case ASCII, IP literals in
+            canonical form) and every resolved address, all allowed, in resolver order.
+
+        Raises:
+            EgressRefused: "destination not allowed" (no host, unresolvable, any address
+                forbidden).
+        """
+        raw_host = host.strip().strip("[]").rstrip(".")
+        if not raw_host:
+            raise EgressRefused(NOT_ALLOWED)
+        literal = literal_ip(raw_host)
         if literal is not None:
             host, addresses = str(literal), [literal]
         else:
@@ -168,22 +167,13 @@ class EgressGuard:
                 found = await self._resolve(host, port)
                 addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
             except (UnicodeError, OSError, ValueError):
-                raise PermanentError(NOT_ALLOWED) from None
+                raise EgressRefused(NOT_ALLOWED) from None
         if not addresses or any(not self._allowed(host, ip) for ip in addresses):
-            raise PermanentError(NOT_ALLOWED)
-        netloc = f"[{host}]" if ":" in host else host
-        normalised = parts._replace(scheme=scheme, netloc=f"{netloc}:{port}").geturl()
-        return ResolvedTarget(
-            url=normalised,
-            scheme=scheme,
-            host=host,
-            port=port,
-            ip=str(addresses[0]),
-            addresses=tuple(str(a) for a in addresses),
-        )
+            raise EgressRefused(NOT_ALLOWED)
+        return host, tuple(str(a) for a in addresses)
 
     def _allowed(self, host: str, ip: IPAddress) -> bool:
-        if ip in _METADATA or (ip.version == 6 and ip.ipv4_mapped in _METADATA):
+        if is_metadata(ip):
             return False
         if not is_forbidden(ip):
             return True
@@ -202,101 +192,183 @@ async def check_url(url: str) -> ResolvedTarget:
     return await _default_guard.check_url(url)
 
 
-class EgressHttpClient:
-    """The engine's ``HttpClient``: every hop checked, pinned, size- and time-capped.
+# ------------------------------------------------------------------ httpx2 clients for SDKs
+
+
+def no_cookie_jar() -> http.cookiejar.CookieJar:
+    """A cookie jar that stores nothing, so no response can plant a cookie for a later hop."""
+    return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _run_blocking(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine from synchronous code (in a helper thread when a loop is running)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+class _GuardedBackend(httpcore2.AsyncNetworkBackend):
+    """Opens TCP connections only to addresses the guard checked, resolved exactly once."""
+
+    def __init__(self, guard: EgressGuard) -> None:
+        self._guard = guard
+        self._inner = httpcore2.AnyIOBackend()
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None,
+        local_address: str | None = None, socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:  # fmt: skip
+        _, addresses = await self._guard.pin_host(host, port)
+        failure: Exception = EgressRefused(NOT_ALLOWED)
+        for ip in addresses:  # every one was checked; try them in the resolver's order
+            try:
+                return await self._inner.connect_tcp(
+                    ip, port, timeout=timeout, local_address=local_address,
+                    socket_options=socket_options,
+                )  # fmt: skip
+            except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
+        raise EgressRefused(NOT_ALLOWED)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _GuardedSyncBackend(httpcore2.NetworkBackend):
+    """``_GuardedBackend`` for synchronous clients (the guard's resolver is still async)."""
+
+    def __init__(self, guard: EgressGuard) -> None:
+        self._guard = guard
+        self._inner = httpcore2.SyncBackend()
+
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None,
+        local_address: str | None = None, socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:  # fmt: skip
+        _, addresses = _run_blocking(lambda: self._guard.pin_host(host, port))
+        failure: Exception = EgressRefused(NOT_ALLOWED)
+        for ip in addresses:
+            try:
+                return self._inner.connect_tcp(
+                    ip, port, timeout=timeout, local_address=local_address,
+                    socket_options=socket_options,
+                )  # fmt: skip
+            except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore2.NetworkStream:
+        raise EgressRefused(NOT_ALLOWED)
+
+
+def _pool_options(verify: Verify, limits: httpx2.Limits) -> dict[str, Any]:
+    return {
+        "ssl_context": httpx2.create_ssl_context(verify=verify, trust_env=False),
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
+
+
+def _refuse(request: httpx2.Request, response: httpx2.Response | None = None) -> None:
+    if request.url.scheme not in ("http", "https"):
+        raise EgressRefused(NOT_ALLOWED)
+    if response is not None and response.status_code in _REDIRECTS:
+        raise EgressRefused(REDIRECT_REFUSED)
+
+
+class GuardedTransport(httpx2.AsyncHTTPTransport):
+    """An ``httpx2`` transport whose connections go only where ``guard`` allows.
+
+    The parent's connection pool is replaced by one on ``_GuardedBackend`` (no proxy, no
+    environment). Only http/https; a redirect response raises ``EgressRefused``.
 
     Args:
-        guard: the policy; ``EgressGuard()`` (strict) in production.
-        max_response_bytes: bodies beyond this are cut and flagged ``truncated``.
-        verify: TLS verification (a CA bundle path for private CAs); never disable in prod.
+        guard: the egress policy.
+        verify: TLS verification, or an ``ssl.SSLContext`` trusting a private CA.
     """
 
     def __init__(
-        self,
-        guard: EgressGuard | None = None,
-        *,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
-        max_redirects: int = MAX_REDIRECTS,
-        verify: bool | str = True,
+        self, guard: EgressGuard, *, verify: Verify = True, limits: httpx2.Limits | None = None
     ) -> None:
-        self._guard = guard or EgressGuard()
-        self._cap = max_response_bytes
-        self._max_redirects = max_redirects
-        self._verify = verify
+        limits = limits or httpx2.Limits(max_connections=100, max_keepalive_connections=20)
+        super().__init__(verify=verify, trust_env=False, limits=limits)
+        self._pool = httpcore2.AsyncConnectionPool(
+            **_pool_options(verify, limits), network_backend=_GuardedBackend(guard)
+        )
 
-    async def request(self, request: HttpRequest) -> HttpResponse:
-        """Send ``request``; a non-2xx status is returned, not raised.
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send ``request`` over a checked connection.
 
         Raises:
-            PermanentError: refused destination or scheme, too many redirects.
-            TransientError: timeout (``request.timeout_s`` for the whole exchange) or
-                connection failure.
+            EgressRefused: another scheme, a refused address, or a redirect response.
         """
+        _refuse(request)
+        response = await super().handle_async_request(request)
         try:
-            async with asyncio.timeout(request.timeout_s):
-                return await self._follow(request)
-        except TimeoutError:
-            raise TransientError("request timed out") from None
-        except httpx.TransportError:
-            raise TransientError("could not connect to destination") from None
+            _refuse(request, response)
+        except EgressRefused:
+            await response.aclose()
+            raise
+        return response
 
-    async def _follow(self, request: HttpRequest) -> HttpResponse:
-        method, url, body = request.method.upper(), request.url, request.body
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_HEADERS}
-        # Connection pooling is keyed by IP, so one client per request keeps hops independent.
-        async with httpx.AsyncClient(
-            follow_redirects=False,
-            verify=self._verify,
-            trust_env=False,
-            timeout=request.timeout_s,
-        ) as client:
-            for _ in range(self._max_redirects + 1):
-                target = await self._guard.check_url(url)
-                response = await self._send(client, target, method, headers, body)
-                location = response.headers.get("location")
-                if response.status not in (301, 302, 303, 307, 308) or not location:
-                    return response
-                next_url = urljoin(target.url, location)
-                if urlsplit(next_url).netloc != urlsplit(target.url).netloc:
-                    # Never forward credentials to another origin.
-                    headers = {
-                        k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS
-                    }
-                if response.status == 303 or (response.status in (301, 302) and method == "POST"):
-                    method, body = "GET", None
-                url = next_url
-        raise PermanentError("too many redirects")
 
-    async def _send(
-        self,
-        client: httpx.AsyncClient,
-        target: ResolvedTarget,
-        method: str,
-        headers: dict[str, str],
-        body: str | None,
-    ) -> HttpResponse:
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        req = client.build_request(
-            method,
-            target.pinned_url(),
-            headers={**headers, "Host": target.host_header()},
-            content=body.encode() if body is not None else None,
-            extensions=extensions,
+class GuardedSyncTransport(httpx2.HTTPTransport):
+    """``GuardedTransport`` for synchronous clients (``openai.OpenAI`` embeddings)."""
+
+    def __init__(
+        self, guard: EgressGuard, *, verify: Verify = True, limits: httpx2.Limits | None = None
+    ) -> None:
+        limits = limits or httpx2.Limits(max_connections=20, max_keepalive_connections=5)
+        super().__init__(verify=verify, trust_env=False, limits=limits)
+        self._pool = httpcore2.ConnectionPool(
+            **_pool_options(verify, limits), network_backend=_GuardedSyncBackend(guard)
         )
-        resp = await client.send(req, stream=True)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send ``request`` over a checked connection (raises as ``GuardedTransport``)."""
+        _refuse(request)
+        response = super().handle_request(request)
         try:
-            chunks: list[bytes] = []
-            size, truncated = 0, False
-            async for chunk in resp.aiter_bytes():
-                if size + len(chunk) > self._cap:
-                    chunks.append(chunk[: self._cap - size])
-                    truncated = True
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        finally:
-            await resp.aclose()
-        text = b"".join(chunks).decode(resp.charset_encoding or "utf-8", errors="replace")
-        return HttpResponse(
-            status=resp.status_code, headers=dict(resp.headers), body=text, truncated=truncated
-        )
+            _refuse(request, response)
+        except EgressRefused:
+            response.close()
+            raise
+        return response
+
+
+def egress_http_client(
+    guard: EgressGuard | None = None, *, timeout_s: float = 60.0, verify: Verify = True
+) -> httpx2.AsyncClient:
+    """An ``httpx2.AsyncClient`` for SDKs (``http_client=``): every connection guarded.
+
+    No proxy or CA settings from the environment (``trust_env=False``), no cookie jar, and
+    redirects are not followed: a 3xx answer raises ``EgressRefused``.
+
+    Args:
+        guard: the policy; ``EgressGuard()`` (strict) when omitted.
+        timeout_s: default timeout (SDKs pass their own per request).
+        verify: TLS verification, or an ``ssl.SSLContext`` trusting a private CA.
+    """
+    transport = GuardedTransport(guard or EgressGuard(), verify=verify)
+    return httpx2.AsyncClient(
+        transport=transport, trust_env=False, follow_redirects=False, timeout=timeout_s,
+        cookies=no_cookie_jar(),
+    )  # fmt: skip
+
+
+def egress_sync_http_client(
+    guard: EgressGuard | None = None, *, timeout_s: float = 60.0, verify: Verify = True
+) -> httpx2.Client:
+    """``egress_http_client`` for synchronous SDK clients."""
+    transport = GuardedSyncTransport(guard or EgressGuard(), verify=verify)
+    return httpx2.Client(
+        transport=transport, trust_env=False, follow_redirects=False, timeout=timeout_s,
+        cookies=no_cookie_jar(),
+    )  # fmt: skip

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
+from agent_platform.integrations.egress import EgressGuard, EgressRefused, egress_sync_http_client
 from agent_platform.models.knowledge import LOCAL_MODEL, MODEL_DIMENSIONS, OPENAI_MODEL
 
 LOCAL_BATCH = 32
@@ -83,25 +84,42 @@ class LocalEmbedder:
 class OpenAIEmbedder:
     """OpenAI ``text-embedding-3-small`` (1536 dimensions) through the official SDK.
 
+    The SDK's HTTP client is ``egress_sync_http_client(guard)``: every connection is checked
+    and pinned by the egress guard, no proxy from the environment, no redirects.
+
     Args:
         api_key: the org's OpenAI key (from the credential vault).
         base_url: an alternative endpoint (configuration or tests), else OpenAI's.
         timeout_s: per-request timeout in seconds.
+        guard: the egress policy (the settings' allowlist); strict when omitted.
     """
 
     model = OPENAI_MODEL
     dimensions = 1536
     batch_size = OPENAI_BATCH
 
-    def __init__(self, *, api_key: str, base_url: str | None = None, timeout_s: float = 60):
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        timeout_s: float = 60,
+        guard: EgressGuard | None = None,
+    ) -> None:
         import openai
 
         self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=2
-        )
+            api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=2,
+            http_client=egress_sync_http_client(guard, timeout_s=timeout_s),
+        )  # fmt: skip
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """Embed ``texts`` in one request; vectors come back in input order."""
+        """Embed ``texts`` in one request; vectors come back in input order.
+
+        Raises:
+            EmbeddingError: refused by the egress guard (permanent), rate limits, timeouts and
+                5xx (transient), other HTTP errors (permanent).
+        """
         import openai
 
         if not texts:
@@ -110,6 +128,8 @@ class OpenAIEmbedder:
             reply = self._client.embeddings.create(
                 model="text-embedding-3-small", input=list(texts)
             )
+        except EgressRefused as exc:
+            raise EmbeddingError(f"OpenAI embeddings endpoint refused: {exc.message}") from None
         except (openai.RateLimitError, openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise EmbeddingError(f"OpenAI embeddings unavailable: {type(exc).__name__}",
                                  transient=True) from None  # fmt: skip

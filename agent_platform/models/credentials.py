@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from agent_platform.models.base import created_at_field, id_field, ts_field
+from agent_platform.models.base import created_at_field, id_field, json_field, ts_field
 
 
 class CredentialKind(StrEnum):
@@ -35,7 +35,9 @@ class Credential(SQLModel, table=True):
 
     ``ciphertext`` is a vault token whose associated data is ``"{org_id}:{id}"``, so it cannot
     be decrypted as another org's or another row's credential. ``hint`` is a masked preview
-    (``sk-…abcd`` at most) kept so lists never need to decrypt.
+    (``sk-…abcd`` at most) kept so lists never need to decrypt. ``allowed_hosts`` are the hosts
+    (``api.example.com``, ``*.example.com``) HTTP steps may send the credential to: empty means
+    HTTP steps cannot use it; LLM provider keys never have any (only their provider gets them).
     """
 
     __tablename__ = "credentials"
@@ -60,6 +62,7 @@ class Credential(SQLModel, table=True):
     key_version: int = Field(default=1)
     hint: str = Field(default="", max_length=40)
     is_default: bool = Field(default=False)
+    allowed_hosts: list[str] = json_field(list)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

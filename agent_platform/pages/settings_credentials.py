@@ -90,6 +90,52 @@ def _secret_fields() -> rx.Component:
     )
 
 
+_HOSTS_HINT = (
+    "Where HTTP steps may send this credential: exact hosts (api.example.com) or *.example.com, "
+    "one per line or comma-separated. Without any, HTTP steps cannot use it."
+)
+
+
+def _hosts_field(default: rx.Var | str = "") -> rx.Component:
+    return field(
+        "Allowed hosts",
+        rx.text_area(
+            name="allowed_hosts",
+            placeholder="api.example.com",
+            default_value=default,
+            rows="2",
+            width="100%",
+        ),
+        _HOSTS_HINT,
+    )
+
+
+def _hosts_dialog(row: CredentialRow) -> rx.Component:
+    """Edit the hosts one credential may be sent to (not shown for LLM provider keys)."""
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button("Hosts", size="1", variant="soft")),
+        rx.dialog.content(
+            rx.dialog.title("Allowed hosts of " + row.name),
+            rx.form(
+                rx.vstack(
+                    rx.el.input(type="hidden", name="credential_id", value=row.id),
+                    _hosts_field(row.hosts),
+                    rx.flex(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                        rx.dialog.close(submit_button("Save")),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=CredentialsState.save_hosts,
+            ),
+            max_width="480px",
+        ),
+    )
+
+
 def _row(row: CredentialRow) -> rx.Component:
     delete = confirm(
         rx.button("Delete", size="1", variant="soft", color_scheme="red"),
@@ -109,10 +155,20 @@ def _row(row: CredentialRow) -> rx.Component:
             )
         ),
         rx.table.cell(rx.code(row.hint)),
+        rx.table.cell(
+            rx.cond(
+                row.http_usable,
+                rx.text(
+                    rx.cond(row.hosts != "", row.hosts, "None: not usable by HTTP steps"), size="2"
+                ),
+                rx.text("Its provider only", size="2", color_scheme="gray"),
+            )  # fmt: skip
+        ),
         rx.table.cell(rx.text(row.last_used, size="2", color_scheme="gray")),
         rx.table.cell(
             rx.hstack(
                 rx.button("Test", size="1", variant="soft", on_click=CredentialsState.test(row.id)),
+                rx.cond(row.http_usable, _hosts_dialog(row)),
                 delete,
                 spacing="2",
             )
@@ -151,6 +207,7 @@ def settings_credentials() -> rx.Component:
                     width="100%",
                 ),
                 _secret_fields(),
+                rx.cond(CredentialsState.kind != "llm_provider", _hosts_field()),
                 submit_button(rx.icon("lock", size=16), "Save credential"),
                 spacing="3",
                 width="100%",
@@ -161,7 +218,10 @@ def settings_credentials() -> rx.Component:
     )
     listing = rx.cond(
         CredentialsState.rows.length() > 0,
-        table(["Name", "Kind", "Hint", "Last used", ""], rx.foreach(CredentialsState.rows, _row)),
+        table(
+            ["Name", "Kind", "Hint", "Sent to", "Last used", ""],
+            rx.foreach(CredentialsState.rows, _row),
+        ),
         empty_state(
             "key-round",
             "No credentials yet",

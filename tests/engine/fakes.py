@@ -15,6 +15,7 @@ from agent_platform.engine.protocols import (
     CodeResult,
     HttpRequest,
     HttpResponse,
+    HttpSecret,
     LLMRequest,
     LLMResponse,
     PermanentError,
@@ -144,15 +145,20 @@ class FakeCode:
 
 
 class FakeSecrets:
-    """A dict of credential id -> fields."""
+    """A dict of credential id -> fields, each bound to ``hosts``."""
 
-    def __init__(self, secrets: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        secrets: dict[str, dict[str, Any]] | None = None,
+        hosts: tuple[str, ...] = ("api.example.com",),
+    ) -> None:
         self.secrets = secrets or {"cred_1": {"token": "s3cret"}}
+        self.hosts = hosts
 
-    async def resolve(self, credential_id: str) -> dict[str, Any]:
+    async def resolve_for_http(self, credential_id: str) -> HttpSecret:
         if credential_id not in self.secrets:
             raise PermanentError("unknown credential")
-        return self.secrets[credential_id]
+        return HttpSecret(self.secrets[credential_id], self.hosts)
 
 
 class FakeApprovals:

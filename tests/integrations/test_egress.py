@@ -7,12 +7,8 @@ import ipaddress
 import pytest
 
 from agent_platform.engine.protocols import HttpRequest, PermanentError, TransientError
-from agent_platform.integrations.egress import (
-    NOT_ALLOWED,
-    EgressGuard,
-    EgressHttpClient,
-    is_forbidden,
-)
+from agent_platform.integrations.egress import NOT_ALLOWED, EgressGuard, is_forbidden
+from agent_platform.integrations.egress_http import EgressHttpClient
 
 pytestmark = pytest.mark.anyio
 PUBLIC_IP = "93.184.216.34"

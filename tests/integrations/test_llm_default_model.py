@@ -16,6 +16,7 @@ from agent_platform.engine.protocols import (
     PermanentError,
 )
 from agent_platform.engine.runner import Runner
+from agent_platform.integrations.egress import EgressGuard
 from agent_platform.integrations.llm import LLMRouter
 from agent_platform.integrations.llm.catalog import known_models
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.anyio
 PURPLE = "The code word is PURPLE. What is the code word?"
 INSTRUCTION = "Answer from this message: "
 ANSWER = "The code word is PURPLE."
+LOOPBACK = EgressGuard(allow_hosts=["127.0.0.1"])  # the wire server, explicitly allowed
 
 
 def _ask(model: str = DEFAULT_MODEL, credential_id: str | None = None) -> LLMRequest:
@@ -76,7 +78,10 @@ async def test_the_default_goes_to_that_provider_with_its_key(wire):
 
     lookup, _ = _defaults(("openai", None))
     router = LLMRouter(
-        key_lookup=keys, default_lookup=lookup, base_urls={"openai": wire.openai_base_url}
+        key_lookup=keys,
+        default_lookup=lookup,
+        base_urls={"openai": wire.openai_base_url},
+        egress=LOOPBACK,
     )
     wire.reply_text("From OpenAI.")
     try:
@@ -95,7 +100,7 @@ async def test_a_compat_server_without_a_saved_model_lends_its_first_listed_one(
         return {"base_url": wire.openai_base_url}
 
     lookup, _ = _defaults(("compat", None))
-    router = LLMRouter(key_lookup=keys, default_lookup=lookup)
+    router = LLMRouter(key_lookup=keys, default_lookup=lookup, egress=LOOPBACK)
     wire.reply_text("Local.")
     try:
         resp = await router.complete(_ask())
@@ -103,7 +108,7 @@ async def test_a_compat_server_without_a_saved_model_lends_its_first_listed_one(
         assert wire.requests[-1].json["model"] == "qwen2.5:7b"
         wire.reset()  # no /models any more, no saved model: a clear error
         lookup2, _ = _defaults(("compat", None))
-        other = LLMRouter(key_lookup=keys, default_lookup=lookup2)
+        other = LLMRouter(key_lookup=keys, default_lookup=lookup2, egress=LOOPBACK)
         with pytest.raises(PermanentError, match="save a default model"):
             await other.complete(_ask())
         await other.aclose()

@@ -15,6 +15,7 @@ from agent_platform.engine.protocols import (
     ToolSpec,
     TransientError,
 )
+from agent_platform.integrations.egress import EgressGuard
 from agent_platform.integrations.llm import LLMRouter, RetryPolicy
 from tests.integrations.llm_wire_servers import Reply, WireServer
 
@@ -27,6 +28,7 @@ WEATHER = ToolSpec(
     {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 )
 PROVIDERS = ["openai", "anthropic"]
+LOOPBACK = EgressGuard(allow_hosts=["127.0.0.1"])  # the wire servers, explicitly allowed
 MODELS = {"openai": "openai:gpt-4o-mini", "anthropic": "anthropic:claude-haiku-4-5"}
 
 
@@ -46,6 +48,7 @@ def router_for(wire: WireServer, **kwargs) -> LLMRouter:
         return {"api_key": KEY}
 
     kwargs.setdefault("key_lookup", lookup)
+    kwargs.setdefault("egress", LOOPBACK)
     router = LLMRouter(
         retry=FAST,
         timeout_s=5,
@@ -265,13 +268,12 @@ async def test_compat_uses_credential_base_url_and_is_unpriced(wire):
     assert wire.requests[0].json["model"] == "llama3"
 
 
-async def test_compat_url_check_can_refuse(wire):
+@pytest.mark.parametrize("base_url", ["http://169.254.169.254/v1", "{wire}"])
+async def test_compat_base_url_is_refused_by_the_strict_egress_guard(wire, base_url):
     async def lookup(provider, credential_id):
-        return {"base_url": "http://169.254.169.254/v1"}
+        return {"base_url": base_url.format(wire=wire.openai_base_url)}
 
-    async def refuse(url: str) -> None:
-        raise PermanentError("destination not allowed")
-
-    router = LLMRouter(key_lookup=lookup, compat_url_check=refuse)
-    with pytest.raises(PermanentError, match="destination not allowed"):
+    router = router_for(wire, key_lookup=lookup, egress=EgressGuard())
+    with pytest.raises(PermanentError, match="compat endpoint refused by the egress policy"):
         await router.complete(ask("compat:llama3"))
+    assert wire.requests == []

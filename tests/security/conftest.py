@@ -5,6 +5,7 @@ the async backend, host-side process inspection, and the runtime tests' ``org`` 
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -121,3 +122,35 @@ def attack(client, headers, code: str, inputs: dict[str, Any] | None = None) -> 
     execution = resp.json()
     execution["steps"] = steps(client, headers, execution["id"])
     return execution
+
+
+@pytest.fixture
+def egress_allow(db: None, monkeypatch: pytest.MonkeyPatch):
+    """``egress_allow("127.0.0.1")``: the only loopback address the egress guard lets through.
+
+    The setting the platform reads (``RUNTIME__EGRESS_ALLOW_HOSTS``); without calling it the
+    guard keeps its strict defaults and every loopback address is refused.
+    """
+    from agent_platform.settings import get_settings
+
+    def allow(*hosts: str) -> None:
+        monkeypatch.setenv("RUNTIME__EGRESS_ALLOW_HOSTS", json.dumps(list(hosts)))
+        get_settings.cache_clear()
+
+    yield allow
+    monkeypatch.delenv("RUNTIME__EGRESS_ALLOW_HOSTS", raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch):
+    """``fake_dns({"host": [[ip, ...], ...]})``: answers to the egress guard's lookups only."""
+    from agent_platform.integrations import egress
+    from tests.integrations.net_fakes import FakeDNS
+
+    def install(answers: dict[str, list[list[str]]]) -> FakeDNS:
+        dns = FakeDNS(answers)
+        monkeypatch.setattr(egress, "system_resolver", dns)
+        return dns
+
+    return install

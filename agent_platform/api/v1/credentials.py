@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import Field
@@ -19,22 +19,31 @@ from agent_platform.services.permissions import Principal
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
 
+HostList = list[Annotated[str, Field(max_length=300)]]
+
+
 class CredentialIn(Body):
-    """A new credential. ``data`` holds the secret fields (e.g. ``{"api_key": "..."}``)."""
+    """A new credential. ``data`` holds the secret fields (e.g. ``{"api_key": "..."}``).
+
+    ``allowed_hosts``: where HTTP steps may send it (``api.example.com``, ``*.example.com``);
+    required before HTTP steps can use it, refused for ``llm_provider`` credentials.
+    """
 
     name: str = Field(max_length=120)
     kind: str = Field(max_length=32)
     provider: str | None = Field(default=None, max_length=32)
     data: dict[str, Any]
     is_default: bool | None = None
+    allowed_hosts: HostList = Field(default_factory=list, max_length=20)
 
 
 class CredentialPatch(Body):
-    """Fields to change; ``data`` replaces the whole secret."""
+    """Fields to change; ``data`` replaces the whole secret, ``allowed_hosts`` the list."""
 
     name: str | None = Field(default=None, max_length=120)
     data: dict[str, Any] | None = None
     is_default: bool | None = None
+    allowed_hosts: HostList | None = Field(default=None, max_length=20)
 
 
 class TestIn(Body):
@@ -52,6 +61,7 @@ class CredentialOut(Out):
     provider: str | None
     is_default: bool
     hint: str | None
+    allowed_hosts: list[str]
     created_at: datetime
     updated_at: datetime
     last_used_at: datetime | None
@@ -89,6 +99,7 @@ def create_credential(
         provider=body.provider,
         data=body.data,
         is_default=body.is_default,
+        allowed_hosts=body.allowed_hosts,
     )
     return CredentialOut.model_validate(credentials.view(row, principal=principal))
 
@@ -100,7 +111,7 @@ def update_credential(
     principal: Principal = Depends(deps.principal),
     session: Session = deps.Db,
 ) -> CredentialOut:
-    """Rename a credential, replace its secret or make it the provider default (admins)."""
+    """Rename, replace the secret or allowed hosts of, or make it the provider default (admins)."""
     row = credentials.update_credential(
         session,
         principal=principal,
@@ -108,6 +119,7 @@ def update_credential(
         name=body.name,
         data=body.data,
         is_default=body.is_default,
+        allowed_hosts=body.allowed_hosts,
     )
     return CredentialOut.model_validate(credentials.view(row, principal=principal))
 

@@ -84,9 +84,10 @@ async def _http_tool(tool: HttpTool, call: ToolCall, ctx: NodeContext[Any]) -> A
     else:
         headers.setdefault("Content-Type", "application/json")
         body = json.dumps(call.arguments)
-    await apply_auth(tool.auth, ctx.services.secrets, headers, query)
+    credential = await apply_auth(tool.auth, ctx.services.secrets, headers, query)
     url = build_url(ctx.render(tool.url), query)
-    response = await ctx.http.request(HttpRequest(tool.method, url, headers, body))
+    request = HttpRequest(tool.method, url, headers, body, credential=credential)
+    response = await ctx.http.request(request)
     raise_for_status(response, client_errors=False)
     output = response_output(response)
     return {"status": output["status"], "body": output["json"] or output["body"]}

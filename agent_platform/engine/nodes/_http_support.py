@@ -1,7 +1,8 @@
 """Shared HTTP pieces for ``http_request`` and the agent's HTTP tools.
 
 Credentials are resolved at call time and placed in the request only; they never appear in a
-node's output, step inputs or logs.
+node's output, step inputs or logs. The request then carries a ``BoundCredential``: the
+``HttpClient`` sends it only to the credential's allowed hosts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_platform.engine.protocols import (
+    BoundCredential,
     HttpResponse,
     PermanentError,
     SecretResolver,
@@ -44,30 +46,38 @@ def _secret_value(fields: Mapping[str, Any]) -> str:
 
 async def apply_auth(
     auth: HttpAuth, secrets: SecretResolver | None, headers: dict[str, str], query: dict[str, str]
-) -> None:
+) -> BoundCredential | None:
     """Add the credential to ``headers``/``query`` in place.
 
+    Returns:
+        What the request must carry as ``HttpRequest.credential`` (the hosts the credential
+        may reach, the header holding it), or ``None`` without authentication.
+
     Raises:
-        PermanentError: missing credential, vault not configured, or unusable fields.
+        PermanentError: missing credential, vault not configured, a credential not released
+            for HTTP (LLM provider key, no allowed hosts), or unusable fields.
     """
     if auth.placement == "none":
-        return
+        return None
     if not auth.credential_id:
         raise PermanentError("Authentication is on but no credential is selected")
     if secrets is None:
         raise PermanentError("The credential vault is not configured for this run")
-    fields = await secrets.resolve(auth.credential_id)
+    if auth.placement in ("header", "query") and not auth.name:
+        raise PermanentError(f"Authentication by {auth.placement} needs a parameter name")
+    secret = await secrets.resolve_for_http(auth.credential_id)
+    fields, header = secret.fields, "authorization"
     if auth.placement == "basic":
         pair = f"{fields.get('username', '')}:{fields.get('password', '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
     elif auth.placement == "bearer":
         headers["Authorization"] = f"Bearer {_secret_value(fields)}"
-    elif not auth.name:
-        raise PermanentError(f"Authentication by {auth.placement} needs a parameter name")
     elif auth.placement == "header":
         headers[auth.name] = _secret_value(fields)
+        header = auth.name.lower()
     else:
         query[auth.name] = _secret_value(fields)
+    return BoundCredential(tuple(secret.allowed_hosts), frozenset({header}))
 
 
 def build_url(url: str, query: Mapping[str, str]) -> str:

@@ -67,10 +67,10 @@ class HttpRequestNode(Node[HttpRequestConfig]):
         body = self._body(ctx, headers)
         url = build_url(ctx.render(config.url), query)
         logged_url = url  # before auth: a query credential must not reach logs
-        await apply_auth(config.auth, ctx.services.secrets, headers, query)
+        credential = await apply_auth(config.auth, ctx.services.secrets, headers, query)
         if config.auth.placement == "query":
             url = build_url(ctx.render(config.url), query)
-        request = HttpRequest(config.method, url, headers, body, config.timeout_s)
+        request = HttpRequest(config.method, url, headers, body, config.timeout_s, credential)
         response = await ctx.http.request(request)
         raise_for_status(response, client_errors=config.fail_on_client_error)
         logs = [f"{config.method} {logged_url} -> {response.status}"]

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import anthropic
+import httpx2
 
 from agent_platform.engine.protocols import (
     ChatMessage,
@@ -18,6 +19,7 @@ from agent_platform.engine.protocols import (
     TokenCallback,
     ToolCall,
 )
+from agent_platform.integrations.egress import egress_http_client
 from agent_platform.integrations.llm.base import (
     PriceTable,
     RetryPolicy,
@@ -40,6 +42,8 @@ class AnthropicChatClient(StructuredClassifier):
         api_key: the Anthropic key (always explicit: the SDK never reads the environment).
         default_max_tokens: used when the request sets none (the API requires a value).
         timeout_s: per-attempt HTTP timeout in seconds.
+        http_client: the SDK's HTTP client, from ``egress.egress_http_client(guard)``; the
+            strict guard's client when omitted (the SDK never connects on its own).
     """
 
     def __init__(
@@ -51,14 +55,16 @@ class AnthropicChatClient(StructuredClassifier):
         retry: RetryPolicy | None = None,
         timeout_s: float = 60.0,
         default_max_tokens: int = 4096,
+        http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self._key = api_key
         self._prices = prices or PriceTable()
         self._retry = retry or RetryPolicy()
         self._max_tokens = default_max_tokens
         self._sdk = anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s
-        )
+            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s,
+            http_client=http_client or egress_http_client(timeout_s=timeout_s),
+        )  # fmt: skip
 
     async def aclose(self) -> None:
         """Close the SDK's connection pool."""

@@ -27,6 +27,7 @@ from agent_platform.engine.protocols import (
     TokenCallback,
     TransientError,
 )
+from agent_platform.integrations.egress import EgressRefused
 
 T = TypeVar("T")
 PROVIDERS = ("openai", "anthropic", "compat", "offline")
@@ -200,8 +201,12 @@ def sdk_failure(
     """Map an OpenAI/Anthropic SDK exception (same shapes) to a ``Failure``.
 
     Provider messages are only relayed for 400/404/422 and with the key redacted; 401/403
-    messages are never relayed because providers echo part of the key in them.
+    messages are never relayed because providers echo part of the key in them. An egress
+    refusal anywhere in the exception's chain is permanent and says so.
     """
+    refusal = egress_refusal(exc)
+    if refusal is not None:
+        return Failure(False, egress_message(provider, refusal))
     if isinstance(exc, connection_errors):
         return Failure(True, f"{provider} could not be reached (timeout or connection error)")
     status = getattr(exc, "status_code", None)
@@ -221,6 +226,26 @@ def sdk_failure(
     if status == 404:
         return Failure(False, f"{provider} has no model {model!r} or endpoint (HTTP 404)")
     return Failure(False, f"{provider} rejected the request (HTTP {status}): {detail}")
+
+
+def egress_refusal(exc: BaseException) -> EgressRefused | None:
+    """The ``EgressRefused`` behind ``exc`` (itself, or its cause/context chain), if any.
+
+    The SDKs raise it as is or wrap it (``APIConnectionError from ...``).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, EgressRefused):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def egress_message(provider: str, refusal: EgressRefused) -> str:
+    """``"compat endpoint refused by the egress policy: destination not allowed"``."""
+    return f"{provider} endpoint refused by the egress policy: {refusal.message}"
 
 
 def _provider_message(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx2
 import openai
 
 from agent_platform.engine.protocols import (
@@ -15,10 +16,13 @@ from agent_platform.engine.protocols import (
     TokenCallback,
     ToolCall,
 )
+from agent_platform.integrations.egress import egress_http_client
 from agent_platform.integrations.llm.base import (
     PriceTable,
     RetryPolicy,
     StructuredClassifier,
+    egress_message,
+    egress_refusal,
     parse_json_object,
     sdk_failure,
     split_model,
@@ -37,6 +41,8 @@ class OpenAIChatClient(StructuredClassifier):
             explicitly so the SDK never falls back to ``OPENAI_BASE_URL`` from the environment.
         provider: ``"openai"`` or ``"compat"``; labels responses and prices.
         timeout_s: per-attempt HTTP timeout in seconds.
+        http_client: the SDK's HTTP client, from ``egress.egress_http_client(guard)``; the
+            strict guard's client when omitted (the SDK never connects on its own).
     """
 
     def __init__(
@@ -48,14 +54,16 @@ class OpenAIChatClient(StructuredClassifier):
         prices: PriceTable | None = None,
         retry: RetryPolicy | None = None,
         timeout_s: float = 60.0,
+        http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self._key = api_key
         self._provider = provider
         self._prices = prices or PriceTable()
         self._retry = retry or RetryPolicy()
         self._sdk = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s
-        )
+            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s,
+            http_client=http_client or egress_http_client(timeout_s=timeout_s),
+        )  # fmt: skip
 
     async def aclose(self) -> None:
         """Close the SDK's connection pool."""
@@ -69,7 +77,12 @@ class OpenAIChatClient(StructuredClassifier):
         """
         try:
             page = await self._sdk.models.list()
-        except openai.OpenAIError as exc:
+        except Exception as exc:
+            refusal = egress_refusal(exc)
+            if refusal is not None:
+                raise PermanentError(egress_message(self._provider, refusal)) from None
+            if not isinstance(exc, openai.OpenAIError):
+                raise
             status = getattr(exc, "status_code", None) or type(exc).__name__
             raise PermanentError(
                 f"{self._provider} did not list its models ({status}); save a default model "

@@ -19,6 +19,7 @@ from agent_platform.engine.protocols import (
     PermanentError,
     TokenCallback,
 )
+from agent_platform.integrations.egress import EgressGuard, egress_http_client
 from agent_platform.integrations.llm.anthropic_client import (
     ANTHROPIC_BASE_URL,
     AnthropicChatClient,
@@ -33,7 +34,6 @@ KeyLookup = Callable[[str, str | None], Awaitable[dict[str, Any] | None]]
 DefaultLookup = Callable[[str | None], Awaitable[tuple[str, str | None] | None]]
 """``credential_id -> (provider, saved model or None) | None``: the provider the org's default
 model comes from (the first configured one, or that of ``credential_id``); ``None``: none."""
-UrlCheck = Callable[[str], Awaitable[Any]]
 
 
 class LLMRouter:
@@ -51,8 +51,9 @@ class LLMRouter:
         prices: per-model price overrides (``{"openai:gpt-4o": [2.5, 10.0]}``).
         base_urls: platform-configured endpoints for ``openai``/``anthropic`` (tests point
             these at local wire servers). Tenant credentials cannot change them.
-        compat_url_check: awaited with a compat credential's ``base_url`` before use, e.g.
-            ``EgressGuard(...).check_url``; raise to refuse. ``None`` trusts the URL.
+        egress: the policy every SDK connection obeys (compat base URLs, which tenants
+            choose, and the platform's endpoints alike): each SDK gets
+            ``egress_http_client(egress)``. Strict ``EgressGuard()`` when omitted.
         max_clients: SDK clients (connection pools) kept per (provider, key, URL).
     """
 
@@ -66,7 +67,7 @@ class LLMRouter:
         timeout_s: float = 60.0,
         base_urls: Mapping[str, str] | None = None,
         offline: LLMClient | None = None,
-        compat_url_check: UrlCheck | None = None,
+        egress: EgressGuard | None = None,
         max_clients: int = 32,
     ) -> None:
         self._lookup = key_lookup
@@ -81,7 +82,7 @@ class LLMRouter:
             **dict(base_urls or {}),
         }
         self._offline = offline or OfflineLLM()
-        self._check = compat_url_check
+        self._egress = egress or EgressGuard()
         self._clients: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._max = max_clients
 
@@ -163,8 +164,6 @@ class LLMRouter:
                     "No base URL configured for compat; add an OpenAI-compatible endpoint "
                     "in Settings → Credentials"
                 )
-            if self._check is not None:
-                await self._check(base_url)
             api_key = api_key or "not-needed"  # Ollama/LM Studio accept any key
         else:
             if not api_key:
@@ -185,7 +184,13 @@ class LLMRouter:
         return client
 
     def _build(self, provider: str, api_key: str, base_url: str) -> Any:
-        common = {"prices": self._prices, "retry": self._retry, "timeout_s": self._timeout}
+        # The guard checks base_url's host when each connection opens (no check-then-use gap).
+        common = {
+            "prices": self._prices,
+            "retry": self._retry,
+            "timeout_s": self._timeout,
+            "http_client": egress_http_client(self._egress, timeout_s=self._timeout),
+        }
         if provider == "anthropic":
             return AnthropicChatClient(api_key=api_key, base_url=base_url, **common)
         return OpenAIChatClient(api_key=api_key, base_url=base_url, provider=provider, **common)

@@ -42,7 +42,10 @@ def _llm_key(session: Session, org_id: uuid.UUID, provider: str, cid: str | None
             row = load_credential(session, org_id, cid)
         except NotFound:
             return None
-        if row.kind == CredentialKind.LLM_PROVIDER and row.provider != provider:
+        if row.kind != CredentialKind.LLM_PROVIDER:
+            # Other credentials are bound to the hosts HTTP steps may send them to.
+            raise PermanentError(f"The selected credential '{row.name}' is not an LLM key")
+        if row.provider != provider:
             raise PermanentError(f"The selected credential is for {row.provider}, not {provider}")
     else:
         row = session.exec(
@@ -100,7 +103,8 @@ def build_llm_router(org_id: uuid.UUID | str, **kwargs: Any) -> LLMRouter:
     """An ``LLMRouter`` for one org.
 
     Keys and the default model come from the org's vault, ``openai``/``anthropic`` base URLs
-    from the settings, and compat servers' URLs pass the egress guard.
+    from the settings; every SDK connection (compat servers' included) passes the egress guard
+    with the settings' ``runtime.egress_allow_hosts``.
     """
     runtime = get_settings().runtime
     urls = {"openai": runtime.openai_base_url, "anthropic": runtime.anthropic_base_url}
@@ -109,7 +113,7 @@ def build_llm_router(org_id: uuid.UUID | str, **kwargs: Any) -> LLMRouter:
         key_lookup=kwargs.pop("key_lookup", None) or llm_key_lookup(org_id),
         default_lookup=kwargs.pop("default_lookup", None) or llm_default_lookup(org_id),
         base_urls={k: v for k, v in urls.items() if v},
-        compat_url_check=guard.check_url,
+        egress=guard,
         **kwargs,
     )
 

@@ -2,9 +2,10 @@
 
 Secrets are encrypted with the ``Vault`` (AES-GCM, associated data ``"{org_id}:{row_id}"``)
 before they touch the database. Plaintext leaves this module only through the server-side
-resolvers (``resolve_credential``, ``CredentialResolver``, and ``credential_llm`` for LLM keys);
-lists carry a
-masked hint at most, and audit entries the credential's name only.
+resolvers (``resolve_credential``; ``http_access.resolve_for_http`` behind
+``CredentialResolver``, which releases a credential to HTTP steps only with the hosts it is
+bound to and never an LLM provider key; ``credential_llm`` for LLM keys); lists carry a masked
+hint at most, and audit entries the credential's name and allowed hosts only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from agent_platform.integrations.egress_http import normalise_host_patterns
 from agent_platform.integrations.vault import Vault, get_vault
 from agent_platform.models.base import utcnow
 from agent_platform.models.credentials import Credential, CredentialKind, LLMProvider
@@ -43,6 +45,7 @@ class CredentialView:
     provider: str | None
     is_default: bool
     hint: str | None
+    allowed_hosts: list[str]
     created_at: datetime
     updated_at: datetime
     last_used_at: datetime | None
@@ -98,6 +101,22 @@ def _check_data(kind: str, provider: str | None, data: dict[str, Any]) -> dict[s
     return {k: v for k, v in data.items() if v}
 
 
+def _check_hosts(kind: str, hosts: list[str]) -> list[str]:
+    if kind == CredentialKind.LLM_PROVIDER:
+        if hosts:
+            raise InvalidInput(
+                "LLM provider keys are sent only to their provider, never by HTTP steps: "
+                "they take no allowed hosts."
+            )
+        return []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise InvalidInput("Allowed hosts are a list of host names.")
+    try:
+        return normalise_host_patterns(hosts)
+    except ValueError as exc:
+        raise InvalidInput(f"Allowed hosts: {exc}.") from None
+
+
 def _check_kind(kind: str, provider: str | None) -> tuple[str, str | None]:
     if kind not in {k.value for k in CredentialKind}:
         raise InvalidInput(f"Unknown credential kind {kind!r}.")
@@ -118,6 +137,7 @@ def _view(row: Credential, *, with_hint: bool) -> CredentialView:
         provider=row.provider,
         is_default=row.is_default,
         hint=row.hint if with_hint else None,
+        allowed_hosts=list(row.allowed_hosts or []),
         created_at=row.created_at,
         updated_at=row.updated_at,
         last_used_at=row.last_used_at,
@@ -170,6 +190,7 @@ def create_credential(
     provider: str | None,
     data: dict[str, Any],
     is_default: bool | None = None,
+    allowed_hosts: list[str] | None = None,
 ) -> Credential:
     """Encrypt and store a credential in the principal's organization (the caller commits).
 
@@ -179,15 +200,18 @@ def create_credential(
             add ``model``, the model the organization's default model means for them).
         is_default: make it the org's default for its LLM provider; ``None`` makes the first
             credential of a provider the default.
+        allowed_hosts: hosts HTTP steps may send it to (``api.example.com``,
+            ``*.example.com``); without any, HTTP steps cannot use it. Not for LLM keys.
 
     Raises:
         Forbidden: without ``MANAGE_INTEGRATIONS``.
-        InvalidInput: bad name, kind, provider or fields.
+        InvalidInput: bad name, kind, provider, fields or hosts (any for an LLM key).
         Conflict: the name is taken in this organization.
     """
     principal.require(Permission.MANAGE_INTEGRATIONS)
     kind, provider = _check_kind(kind, provider)
     data = _check_data(kind, provider, data)
+    hosts = _check_hosts(kind, allowed_hosts or [])
     name = _check_name(name)
     if session.exec(
         select(Credential.id).where(Credential.org_id == principal.org_id, Credential.name == name)
@@ -201,6 +225,7 @@ def create_credential(
         ).first()
     row = Credential(id=uuid.uuid4(), org_id=principal.org_id, name=name, kind=kind)
     row.provider, row.is_default, row.created_by = provider, bool(is_default), principal.user_id
+    row.allowed_hosts = hosts
     _seal(row, data)
     if row.is_default and provider:
         _clear_default(session, principal.org_id, provider, keep=row.id)
@@ -217,8 +242,13 @@ def update_credential(
     name: str | None = None,
     data: dict[str, Any] | None = None,
     is_default: bool | None = None,
+    allowed_hosts: list[str] | None = None,
 ) -> Credential:
-    """Rename, replace the secret of, or (un)set the default flag of a credential.
+    """Rename, replace the secret or allowed hosts of, or (un)set the default flag of one.
+
+    Args:
+        allowed_hosts: the new list (replaces the old one; ``[]`` stops HTTP use); ``None``
+            keeps it.
 
     Raises:
         Forbidden: without ``MANAGE_INTEGRATIONS``.
@@ -227,6 +257,8 @@ def update_credential(
     """
     principal.require(Permission.MANAGE_INTEGRATIONS)
     row = load_credential(session, principal.org_id, credential_id)
+    if allowed_hosts is not None:
+        row.allowed_hosts = _check_hosts(row.kind, allowed_hosts)
     if name is not None:
         row.name = _check_name(name)
     if data is not None:
@@ -338,5 +370,5 @@ def _audit(session: Session, principal: Principal, action: str, row: Credential)
         actor=principal,
         target_type="credential",
         target_id=row.id,
-        details={"name": row.name},
+        details={"name": row.name, "allowed_hosts": list(row.allowed_hosts or [])},
     )

@@ -28,7 +28,8 @@ from agent_platform.engine.protocols import HttpRequest, NodeError
 from agent_platform.integrations import vector_store
 from agent_platform.integrations.chunking import Chunk, chunk_document
 from agent_platform.integrations.documents import MAX_FILE_BYTES, DocumentRejected, parse
-from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
+from agent_platform.integrations.egress import EgressGuard
+from agent_platform.integrations.egress_http import EgressHttpClient
 from agent_platform.integrations.embeddings import (
     Embedder,
     EmbeddingError,
@@ -90,7 +91,12 @@ def embedder_for(*, org_id: uuid.UUID, model: str, credential_id: uuid.UUID | No
     key = asyncio.run(lookup("openai", str(credential_id) if credential_id else None))
     if not key or not key.get("api_key"):
         raise EmbeddingError("No OpenAI credential is configured for this knowledge base.")
-    return OpenAIEmbedder(api_key=key["api_key"], base_url=get_settings().runtime.openai_base_url)
+    runtime = get_settings().runtime
+    return OpenAIEmbedder(
+        api_key=key["api_key"],
+        base_url=runtime.openai_base_url,
+        guard=EgressGuard(allow_hosts=runtime.egress_allow_hosts),
+    )
 
 
 def _claim(document_id: uuid.UUID) -> _Job | Outcome:

@@ -32,7 +32,8 @@ from agent_platform.engine.outcome import RunOutcome
 from agent_platform.engine.protocols import PermanentError
 from agent_platform.engine.runner import Runner
 from agent_platform.engine.validation import InvalidGraphError
-from agent_platform.integrations.egress import EgressGuard, EgressHttpClient
+from agent_platform.integrations.egress import EgressGuard
+from agent_platform.integrations.egress_http import EgressHttpClient
 from agent_platform.integrations.llm import LLMRouter
 from agent_platform.integrations.sandbox import SubprocessCodeExecutor
 from agent_platform.services.approvals import closing

@@ -31,6 +31,8 @@ class CredentialRow:
     hint: str
     is_default: bool
     last_used: str
+    hosts: str
+    http_usable: bool
 
 
 def _secret_data(kind: str, provider: str, form: dict) -> dict:
@@ -55,6 +57,12 @@ def _secret_data(kind: str, provider: str, form: dict) -> dict:
     return {k: v for k, v in data.items() if v}
 
 
+def _hosts(form: dict) -> list[str]:
+    """The allowed hosts typed into the form: one per line or comma-separated."""
+    raw = text(form, "allowed_hosts", limit=4000)
+    return [h.strip() for h in raw.replace(",", "\n").splitlines() if h.strip()]
+
+
 class CredentialsState(AppState):
     """Credentials of the current organization."""
 
@@ -76,6 +84,8 @@ class CredentialsState(AppState):
                 hint=v.hint or "",
                 is_default=v.is_default,
                 last_used=fmt_time(v.last_used_at) or "Never",
+                hosts=", ".join(v.allowed_hosts),
+                http_usable=v.kind != CredentialKind.LLM_PROVIDER,
             )
             for v in views
         ]
@@ -118,9 +128,23 @@ class CredentialsState(AppState):
                 kind=self.kind,
                 provider=provider,
                 data=_secret_data(self.kind, self.provider, form),
+                allowed_hosts=_hosts(form) if provider is None else [],
             )
         self._reload()
         return rx.toast.success("Credential saved. Its secret is encrypted and never shown again.")
+
+    @rx.event
+    @requires(Permission.MANAGE_INTEGRATIONS)
+    def save_hosts(self, form: dict):
+        """Replace the hosts a credential may be sent to by HTTP steps (empty: none)."""
+        target = parse_id(form.get("credential_id"), "credential")
+        with session_scope() as session:
+            credentials.update_credential(
+                session, principal=self._principal(), credential_id=target,
+                allowed_hosts=_hosts(form),
+            )  # fmt: skip
+        self._reload()
+        return rx.toast.success("Allowed hosts saved.")
 
     @rx.event
     @requires(Permission.MANAGE_INTEGRATIONS)

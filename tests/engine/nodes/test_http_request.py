@@ -61,3 +61,37 @@ def test_a_client_error_can_be_an_output_and_other_schemes_are_refused():
 def test_summary_shows_method_and_url():
     assert HttpRequestNode.summary({"url": "https://x.test/a"}) == "GET https://x.test/a"
     assert HttpRequestNode.summary({"method": "POST", "url": "u"}) == "POST u"
+
+
+@pytest.mark.parametrize(
+    ("auth", "header"),
+    [
+        ({"placement": "bearer"}, "authorization"),
+        ({"placement": "basic"}, "authorization"),
+        ({"placement": "header", "name": "X-Api-Key"}, "x-api-key"),
+        ({"placement": "query", "name": "key"}, "authorization"),
+    ],
+)
+def test_an_authenticated_request_carries_the_credentials_binding(auth, header):
+    http = FakeHttp()
+    secrets = FakeSecrets(hosts=("api.example.com", "*.example.org"))
+    data = {"url": "https://api.example.com/x", "auth": {"credential_id": "cred_1", **auth}}
+    run_node("http_request", data, services=Services(http=http, secrets=secrets))
+    (request,) = http.requests
+    assert request.credential is not None
+    assert request.credential.allowed_hosts == ("api.example.com", "*.example.org")
+    assert request.credential.headers == frozenset({header})
+
+
+def test_an_unauthenticated_request_carries_no_binding_and_resolves_nothing():
+    http = FakeHttp()
+    run_node("http_request", {"url": "https://x.test/"}, services=Services(http=http))
+    assert http.requests[0].credential is None
+
+
+def test_a_refused_credential_fails_before_any_request():
+    http = FakeHttp()
+    data = {"url": "https://x.test/", "auth": {"credential_id": "llm", "placement": "bearer"}}
+    with pytest.raises(PermanentError, match="unknown credential"):
+        run_node("http_request", data, services=Services(http=http, secrets=FakeSecrets()))
+    assert http.requests == []

@@ -35,16 +35,22 @@ def vault_keys(platform_env) -> Iterator[Callable[[str | None], None]]:
 
 @pytest.fixture
 def wire(platform_env) -> Iterator[WireServer]:
-    """A local OpenAI/Anthropic wire server; ``runtime.openai_base_url`` points at it."""
+    """A local OpenAI/Anthropic wire server; ``runtime.openai_base_url`` points at it.
+
+    Its address is on the egress allowlist (``runtime.egress_allow_hosts``): the SDKs connect
+    only through the guard, which refuses loopback otherwise.
+    """
     from agent_platform.settings import get_settings
 
+    names = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "EGRESS_ALLOW_HOSTS")
     with wire_server() as srv:
         os.environ["RUNTIME__OPENAI_BASE_URL"] = srv.openai_base_url
         os.environ["RUNTIME__ANTHROPIC_BASE_URL"] = srv.anthropic_base_url
+        os.environ["RUNTIME__EGRESS_ALLOW_HOSTS"] = f'["{srv.host}"]'
         get_settings.cache_clear()
         try:
             yield srv
         finally:
-            os.environ.pop("RUNTIME__OPENAI_BASE_URL", None)
-            os.environ.pop("RUNTIME__ANTHROPIC_BASE_URL", None)
+            for name in names:
+                os.environ.pop(f"RUNTIME__{name}", None)
             get_settings.cache_clear()

@@ -64,10 +64,10 @@ def test_other_org_cannot_resolve_or_reuse_ciphertext(make_org):
     with session_scope() as s, pytest.raises(VaultError):
         credentials.resolve_credential(s, org_id=b.id, credential_id=bid)
     resolver = CredentialResolver(b.id)
-    with pytest.raises(PermanentError):
-        asyncio.run(resolver.resolve(str(cid)))
-    with pytest.raises(PermanentError):
-        asyncio.run(resolver.resolve("not-a-uuid"))
+    with pytest.raises(PermanentError, match="not found"):
+        asyncio.run(resolver.resolve_for_http(str(cid)))
+    with pytest.raises(PermanentError, match="not found"):
+        asyncio.run(resolver.resolve_for_http("not-a-uuid"))
 
 
 def test_credential_resolver_is_org_scoped_secret_resolver(make_org):
@@ -78,9 +78,11 @@ def test_credential_resolver_is_org_scoped_secret_resolver(make_org):
         kind="basic",
         provider=None,
         data={"username": "u", "password": "p4ss-word-long-enough"},
+        allowed_hosts=["api.example.com"],
     )
-    fields = asyncio.run(CredentialResolver(org.id).resolve(str(cid)))
-    assert fields == {"username": "u", "password": "p4ss-word-long-enough"}
+    secret = asyncio.run(CredentialResolver(org.id).resolve_for_http(str(cid)))
+    assert secret.fields == {"username": "u", "password": "p4ss-word-long-enough"}
+    assert secret.allowed_hosts == ("api.example.com",)
     with session_scope() as s:
         assert s.get(Credential, cid).last_used_at is not None
 
