@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from agent_platform.api import errors, web_session
+from agent_platform.api.input_guard import InputGuard
 from agent_platform.api.v1 import agents as agent_routes
 from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
 from agent_platform.api.v1 import approvals as approval_routes
@@ -71,6 +72,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     errors.install(api)
+    api.add_middleware(InputGuard)
     api.include_router(health)
     api.include_router(web_session.router)
     for module in ROUTERS:
