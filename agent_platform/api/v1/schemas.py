@@ -3,14 +3,37 @@
 Responses are explicit models built from domain objects (never ORM rows passed through), so a
 hash or secret column can never leak by accident. Request bodies forbid unknown fields: a body
 carrying a server-owned field such as ``org_id`` is rejected with 422, not silently ignored.
+
+Request fields accept exactly what the OpenAPI document says: pydantic's lax mode would take
+``true`` for an integer, ``"1"`` for a number and ``0`` for a date-time, none of which the schema
+allows. Bodies therefore use the JSON-strict scalars below (``Int``, ``Number``, ``Bool``,
+``DateTime``); ``tests/api/test_schema_strictness.py`` fails when a body field takes a value its
+schema rejects.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict
+
+
+def _date_time_text(value: Any) -> Any:
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("Input should be an ISO 8601 date-time string")
+
+
+#: A JSON integer (not ``true``, not ``"1"``).
+Int = Annotated[int, Strict()]
+#: A JSON number, integer or not (not ``true``, not ``"1.5"``).
+Number = Annotated[float, Strict()]
+#: A JSON boolean (not ``1``, not ``"yes"``).
+Bool = Annotated[bool, Strict()]
+#: An ISO 8601 date-time string (not a number of seconds).
+DateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
 
 
 class Body(BaseModel):
