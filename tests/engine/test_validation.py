@@ -8,7 +8,7 @@ import pytest
 
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.topology import Topology
-from agent_platform.engine.validation import input_problem, validate_graph
+from agent_platform.engine.validation import input_problem, shape_problems, validate_graph
 from tests.engine.fakes import load_fixture
 
 
@@ -160,3 +160,27 @@ def test_input_problem_is_the_rule_the_builder_asks():
     assert input_problem(topo, "trigger_1") == "trigger_has_input"
     assert input_problem(topo, "output_1") is None  # outputs are multi_input
     assert input_problem(topo, "high") is None and input_problem(topo, "ghost") is None
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        [],
+        {"nodes": 1},
+        {"nodes": [1]},
+        {"nodes": [{"id": "a"}]},
+        {"edges": [{"id": "e", "source": "a"}]},
+        {"nodes": [{"id": "a", "type": "llm", "position": {"x": "1"}}]},
+        {"nodes": [{"id": "a", "type": "llm", "position": {"x": True}}]},
+    ],
+)
+def test_shape_problems_name_what_is_not_a_graph(doc):
+    problems = shape_problems(doc)
+    assert problems and {p.code for p in problems} == {"malformed_document"}
+
+
+def test_an_unfinished_draft_has_the_shape_of_a_graph():
+    draft = {"nodes": [{"id": "a", "type": "llm", "position": {"x": 1, "y": 2.5}, "width": 3}],
+             "edges": [], "notes": [{"id": "n1", "text": "later"}]}  # fmt: skip
+    assert shape_problems(draft) == [] and validate_graph(draft) != []
+    assert shape_problems({}) == []

@@ -7,8 +7,8 @@ carrying a server-owned field such as ``org_id`` is rejected with 422, not silen
 Request fields accept exactly what the OpenAPI document says: pydantic's lax mode would take
 ``true`` for an integer, ``"1"`` for a number and ``0`` for a date-time, none of which the schema
 allows. Bodies therefore use the JSON-strict scalars below (``Int``, ``Number``, ``Bool``,
-``DateTime``); ``tests/api/test_schema_strictness.py`` fails when a body field takes a value its
-schema rejects.
+``DateTime``) and ``Graph`` for a graph document; ``tests/api/test_schema_strictness.py`` fails
+when a body field takes a value its schema rejects.
 """
 
 from __future__ import annotations
@@ -17,13 +17,32 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, WithJsonSchema
+
+from agent_platform.engine.graph import GraphDocument
 
 
 def _date_time_text(value: Any) -> Any:
     if isinstance(value, datetime | str):
         return value
     raise ValueError("Input should be an ISO 8601 date-time string")
+
+
+def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with every local ``$ref`` replaced by its definition (none are recursive)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inlined(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inlined(item, defs) for item in schema]
+    return schema
+
+
+def _graph_schema() -> dict[str, Any]:
+    schema = GraphDocument.model_json_schema()
+    return _inlined(schema, schema.get("$defs", {}))
 
 
 #: A JSON integer (not ``true``, not ``"1"``).
@@ -34,6 +53,9 @@ Number = Annotated[float, Strict()]
 Bool = Annotated[bool, Strict()]
 #: An ISO 8601 date-time string (not a number of seconds).
 DateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
+#: A graph document (``engine.graph.GraphDocument``): the services check its shape and keep
+#: the document as sent (React Flow's extra keys, the builder's ``notes``).
+Graph = Annotated[dict[str, Any], WithJsonSchema(_graph_schema())]
 
 
 class Body(BaseModel):
