@@ -10,6 +10,9 @@ import uuid
 import pytest
 
 V1 = "/api/v1"
+GRAPH = {"nodes": [{"id": "trigger_1", "type": "trigger", "data": {"kind": "manual"}},
+                   {"id": "output_1", "type": "output", "data": {"value": "done"}}],
+         "edges": [{"id": "e1", "source": "trigger_1", "target": "output_1"}]}  # fmt: skip
 CREDENTIAL = {"name": "OpenAI", "kind": "llm_provider", "provider": "openai",
               "data": {"api_key": "sk-test-0000000000000000wxyz"}}  # fmt: skip
 
@@ -98,3 +101,20 @@ def test_another_orgs_credential_is_404(client, make_org, owner):
     own = client.post(f"{V1}/credentials", json=CREDENTIAL, headers=owner).json()["id"]
     body = {"name": "Mine", "credential_id": own}
     assert client.post(f"{V1}/knowledge-bases", json=body, headers=owner).status_code == 201
+
+
+def test_numbers_that_reach_sql_are_bounded_in_the_schema(client, owner):
+    agent = client.post(
+        f"{V1}/agents", json={"name": "Ok", "draft_definition": GRAPH}, headers=owner
+    )
+    test = client.post(f"{V1}/agents/{agent.json()['id']}/test", json={}, headers=owner)
+    run = test.json()["execution_id"]
+    logs = client.get(f"{V1}/executions/{run}/logs?after_seq=2147483648", headers=owner)
+    assert [p["field"] for p in _problems(logs)] == ["after_seq"]
+    for path in ("/agents", "/executions", "/knowledge-bases", "/conversations"):
+        assert _problems(client.get(f"{V1}{path}?limit=101", headers=owner))[0]["field"] == "limit"
+    spec = client.get(f"{V1}/openapi.json").json()
+    limit = next(
+        p for p in spec["paths"][f"{V1}/agents"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert limit["schema"]["anyOf"][0] == {"type": "integer", "maximum": 100, "minimum": 1}

@@ -15,7 +15,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Graph, Out
+from agent_platform.api.v1.schemas import Body, Graph, Out, PageLimit
 from agent_platform.api.v1.stream import ExecuteIn, execute_response
 from agent_platform.models.runs import RunTrigger
 from agent_platform.services.agents import agents
@@ -95,7 +95,7 @@ def list_agents(
     search: str | None = Query(default=None, max_length=200),
     status_: str | None = Query(default=None, alias="status"),
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> AgentPageOut:

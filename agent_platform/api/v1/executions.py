@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Out
+from agent_platform.api.v1.schemas import INT32_MAX, Out, PageLimit
 from agent_platform.services.permissions import Principal
 from agent_platform.services.runs import runs
 
@@ -86,7 +86,7 @@ def list_executions(
     agent_id: uuid.UUID | None = None,
     status: str | None = None,
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> ExecutionPageOut:
@@ -120,7 +120,7 @@ def list_steps(
 @router.get("/executions/{execution_id}/logs")
 def list_logs(
     execution_id: uuid.UUID,
-    after_seq: int = Query(default=0, ge=0),
+    after_seq: int = Query(default=0, ge=0, le=INT32_MAX),
     principal: Principal = Auth,
     session: Session = Db,
 ) -> list[EventOut]:

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Int, Out
+from agent_platform.api.v1.schemas import Body, Int, Out, PageLimit
 from agent_platform.integrations.documents import MAX_FILE_BYTES
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.knowledge import bases as knowledge
@@ -131,7 +131,7 @@ class QueryOut(Out):
 @router.get("")
 def list_knowledge_bases(
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> KnowledgeBasePageOut:
@@ -186,7 +186,7 @@ def delete_knowledge_base(
 def list_documents(
     kb_id: uuid.UUID,
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> DocumentPageOut:

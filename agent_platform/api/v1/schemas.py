@@ -17,9 +17,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, WithJsonSchema
 
 from agent_platform.engine.graph import GraphDocument
+from agent_platform.services.pagination import MAX_LIMIT
 
 
 def _date_time_text(value: Any) -> Any:
@@ -53,6 +55,10 @@ Number = Annotated[float, Strict()]
 Bool = Annotated[bool, Strict()]
 #: An ISO 8601 date-time string (not a number of seconds).
 DateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
+#: The largest value of a PostgreSQL ``integer`` column: a bound for numbers that reach SQL.
+INT32_MAX = 2**31 - 1
+#: ``?limit=`` of a paginated list (1..100; the default is 20).
+PageLimit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description="Page size (default 20)")]
 #: A graph document (``engine.graph.GraphDocument``): the services check its shape and keep
 #: the document as sent (React Flow's extra keys, the builder's ``notes``).
 Graph = Annotated[dict[str, Any], WithJsonSchema(_graph_schema())]
