@@ -118,3 +118,30 @@ def test_numbers_that_reach_sql_are_bounded_in_the_schema(client, owner):
         p for p in spec["paths"][f"{V1}/agents"]["get"]["parameters"] if p["name"] == "limit"
     )
     assert limit["schema"]["anyOf"][0] == {"type": "integer", "maximum": 100, "minimum": 1}
+
+
+def test_a_knowledge_base_without_a_usable_model_is_422_on_search(client, owner):
+    body = {"name": "Docs", "embedding_model": "openai:text-embedding-3-small"}
+    kb = client.post(f"{V1}/knowledge-bases", json=body, headers=owner).json()["id"]
+    search = client.post(f"{V1}/knowledge-bases/{kb}/query", json={"query": "x"}, headers=owner)
+    assert search.status_code == 422, search.text
+    assert search.json()["error"]["code"] == "embedding_failed"
+
+
+def test_an_unreachable_embedding_service_is_503_with_retry_after():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from agent_platform.api import errors
+    from agent_platform.integrations.embeddings import EmbeddingError
+
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/probe")
+    def probe() -> None:
+        raise EmbeddingError("OpenAI embeddings unavailable: APIConnectionError", transient=True)
+
+    response = TestClient(app).get("/probe")
+    assert response.status_code == 503 and response.headers["retry-after"] == "30"
+    assert response.json()["error"]["code"] == "upstream_unavailable"
