@@ -145,3 +145,21 @@ def test_an_unreachable_embedding_service_is_503_with_retry_after():
     response = TestClient(app).get("/probe")
     assert response.status_code == 503 and response.headers["retry-after"] == "30"
     assert response.json()["error"]["code"] == "upstream_unavailable"
+
+
+def test_approval_status_filters_are_an_enum_in_the_schema(client, owner):
+    assert [
+        p["field"] for p in _problems(client.get(f"{V1}/approvals?status=x", headers=owner))
+    ] == ["status"]
+    assert client.get(f"{V1}/approvals?status=decided&q=late", headers=owner).status_code == 200
+    spec = client.get(f"{V1}/openapi.json").json()
+    params = spec["paths"][f"{V1}/approvals"]["get"]["parameters"]
+    status = next(p for p in params if p["name"] == "status")
+    assert set(status["schema"]["enum"]) == {
+        "",
+        "pending",
+        "decided",
+        "approved",
+        "rejected",
+        "timeout",
+    }
