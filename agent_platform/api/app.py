@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from agent_platform.api import errors, web_session
 from agent_platform.api.body_limit import BodyLimitMiddleware
+from agent_platform.api.input_guard import InputGuard
 from agent_platform.api.v1 import agents as agent_routes
 from agent_platform.api.v1 import api_keys, audit_logs, invitations, me, members, org, teams
 from agent_platform.api.v1 import approvals as approval_routes
@@ -78,6 +79,7 @@ def create_api() -> FastAPI:
     )
     errors.install(api)
     api.add_middleware(BodyLimitMiddleware, max_bytes=get_settings().limits.max_request_bytes)
+    api.add_middleware(InputGuard)
     api.include_router(health)
     api.include_router(origin_routes.router)
     api.include_router(web_session.router)

@@ -1,4 +1,9 @@
-"""Every error leaves the API as ``{"error": {"code", "message", "details"}}``."""
+"""Every error leaves the API as ``{"error": {"code", "message", "details"}}``.
+
+A failure of an upstream service the platform calls during a request (embedding a search
+query) is not the caller's mistake nor a bug: 503 with ``Retry-After`` when retrying may help,
+else 422 (the knowledge base's model or credential is not usable).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from agent_platform.integrations.embeddings import EmbeddingError
 from agent_platform.services.errors import DomainError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return domain_error_response(exc)
+
+    @app.exception_handler(EmbeddingError)
+    async def _embedding(_: Request, exc: EmbeddingError) -> JSONResponse:
+        if exc.transient:
+            return error_response(
+                503, "upstream_unavailable", str(exc), headers={"Retry-After": "30"}
+            )
+        return error_response(422, "embedding_failed", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,20 +8,23 @@ against the node type's ``Config`` model elsewhere). Keys React Flow adds for it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
 
 class Position(BaseModel):
-    """A node's canvas position in pixels; irrelevant to execution."""
+    """A node's canvas position in pixels; irrelevant to execution.
+
+    JSON numbers only (``true`` or ``"1"`` is refused), as the graph's JSON schema says.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
-    x: float = 0.0
-    y: float = 0.0
+    x: Annotated[float, Strict()] = 0.0
+    y: Annotated[float, Strict()] = 0.0
 
 
 class GraphNode(BaseModel):

@@ -64,6 +64,15 @@ def _parse_document(doc: Any) -> tuple[GraphDocument | None, list[Problem]]:
         ]
 
 
+def shape_problems(doc: Any) -> list[Problem]:
+    """What keeps ``doc`` from being a graph document at all (code ``malformed_document``).
+
+    A draft may be unfinished (not runnable) but must always have this shape: an object whose
+    ``nodes`` and ``edges`` are lists of nodes and edges (``GraphDocument``). Empty if it has.
+    """
+    return _parse_document(doc)[1]
+
+
 def _identity_problems(graph: GraphDocument) -> list[Problem]:
     problems, seen_nodes, seen_edges = [], set(), set()
     for node in graph.nodes:

@@ -9,7 +9,7 @@ import pytest
 from agent_platform.engine.graph import GraphDocument
 from agent_platform.engine.templating import TemplateLimits
 from agent_platform.engine.topology import Topology
-from agent_platform.engine.validation import input_problem, validate_graph
+from agent_platform.engine.validation import input_problem, shape_problems, validate_graph
 from tests.engine.fakes import load_fixture
 
 
@@ -198,3 +198,27 @@ def test_graph_template_total_is_bounded():
     limits = TemplateLimits(max_graph_tokens=20)
     found = [p for p in validate_graph(doc, template_limits=limits) if p.code == "template_limit"]
     assert len(found) == 1 and "in all" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        [],
+        {"nodes": 1},
+        {"nodes": [1]},
+        {"nodes": [{"id": "a"}]},
+        {"edges": [{"id": "e", "source": "a"}]},
+        {"nodes": [{"id": "a", "type": "llm", "position": {"x": "1"}}]},
+        {"nodes": [{"id": "a", "type": "llm", "position": {"x": True}}]},
+    ],
+)
+def test_shape_problems_name_what_is_not_a_graph(doc):
+    problems = shape_problems(doc)
+    assert problems and {p.code for p in problems} == {"malformed_document"}
+
+
+def test_an_unfinished_draft_has_the_shape_of_a_graph():
+    draft = {"nodes": [{"id": "a", "type": "llm", "position": {"x": 1, "y": 2.5}, "width": 3}],
+             "edges": [], "notes": [{"id": "n1", "text": "later"}]}  # fmt: skip
+    assert shape_problems(draft) == [] and validate_graph(draft) != []
+    assert shape_problems({}) == []

@@ -15,7 +15,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Body, Graph, Out, PageLimit
 from agent_platform.api.v1.stream import ExecuteIn, execute_response
 from agent_platform.models.runs import RunTrigger
 from agent_platform.services.agents import agents
@@ -25,7 +25,7 @@ from agent_platform.services.runs import runs
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 
-Graph = dict[str, Any]
+GraphOut = dict[str, Any]  # stored drafts predate the shape check: not promised in responses
 
 
 class AgentIn(Body):
@@ -57,7 +57,7 @@ class AgentOut(Out):
     slug: str
     description: str
     status: str
-    draft_definition: Graph
+    draft_definition: GraphOut
     published_version_id: uuid.UUID | None
     created_by: uuid.UUID | None
     created_at: datetime
@@ -73,7 +73,7 @@ class VersionOut(Out):
     id: uuid.UUID
     agent_id: uuid.UUID
     number: int
-    definition: Graph
+    definition: GraphOut
     change_message: str
     created_by: uuid.UUID | None
     created_at: datetime
@@ -95,7 +95,7 @@ def list_agents(
     search: str | None = Query(default=None, max_length=200),
     status_: str | None = Query(default=None, alias="status"),
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> AgentPageOut:

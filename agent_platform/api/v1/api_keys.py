@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Body, DateTime, Out
 from agent_platform.services.accounts import api_keys
 from agent_platform.services.permissions import Principal
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/org/api-keys", tags=["api-keys"])
 class ApiKeyIn(Body):
     name: str = Field(max_length=120)
     scopes: list[str] = Field(max_length=20)
-    expires_at: datetime | None = None
+    expires_at: DateTime | None = None
 
 
 class ApiKeyOut(Out):

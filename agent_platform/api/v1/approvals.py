@@ -25,6 +25,8 @@ from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
 Auth = Depends(deps.principal)
+#: ``pending``, ``decided`` (approved, rejected or timed out), one status, or empty for all.
+ApprovalFilter = Literal["", "pending", "decided", "approved", "rejected", "timeout"]
 Db = deps.Db
 
 
@@ -113,7 +115,7 @@ def _out(summary: ApprovalSummary) -> dict[str, Any]:
 
 @router.get("/approvals")
 def list_approvals(
-    status: str = Query(default="pending", max_length=20),
+    status: ApprovalFilter = "pending",
     agent_id: uuid.UUID | None = None,
     assignee: str = Query(default="", max_length=40),
     q: str = Query(default="", max_length=200),
@@ -133,7 +135,7 @@ def list_approvals(
 
 @router.get("/approvals/export.csv")
 def export_approvals(
-    status: str = Query(default="decided", max_length=20),
+    status: ApprovalFilter = "decided",
     principal: Principal = Auth,
     session: Session = Db,
 ) -> Response:

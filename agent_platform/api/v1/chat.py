@@ -15,7 +15,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Body, Number, Out, PageLimit
 from agent_platform.db import session_scope
 from agent_platform.models.conversations import Channel, ConversationMessage
 from agent_platform.services.agents import queries as agent_queries
@@ -48,7 +48,7 @@ class ConversationPageOut(Out):
 class ChatIn(Body):
     message: str = Field(min_length=1, max_length=chat.MAX_MESSAGE_CHARS)
     conversation_id: uuid.UUID | None = None
-    timeout_s: float = Field(default=60.0, gt=0, le=300)
+    timeout_s: Number = Field(default=60.0, gt=0, le=300)
 
 
 @router.get("/conversations")
@@ -57,7 +57,7 @@ def list_conversations(
     search: str | None = Query(default=None, max_length=200),
     feedback: str | None = Query(default=None, pattern="^(up|down)$"),
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> ConversationPageOut:

@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Body, Bool, Out
 from agent_platform.services.credentials import llm_keys as credential_llm
 from agent_platform.services.credentials import store as credentials
 from agent_platform.services.permissions import Principal
@@ -33,7 +33,7 @@ class CredentialIn(Body):
     kind: str = Field(max_length=32)
     provider: str | None = Field(default=None, max_length=32)
     data: dict[str, Any]
-    is_default: bool | None = None
+    is_default: Bool | None = None
     allowed_hosts: HostList = Field(default_factory=list, max_length=20)
 
 
@@ -42,7 +42,7 @@ class CredentialPatch(Body):
 
     name: str | None = Field(default=None, max_length=120)
     data: dict[str, Any] | None = None
-    is_default: bool | None = None
+    is_default: Bool | None = None
     allowed_hosts: HostList | None = Field(default=None, max_length=20)
 
 

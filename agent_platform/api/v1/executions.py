@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Out
+from agent_platform.api.v1.schemas import INT32_MAX, Out
 from agent_platform.models.runs import RunStatus, RunTrigger
 from agent_platform.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agent_platform.services.permissions import Principal
@@ -137,7 +137,7 @@ def list_steps(
 @router.get("/executions/{execution_id}/logs")
 def list_logs(
     execution_id: uuid.UUID,
-    after_seq: int = Query(default=0, ge=0),
+    after_seq: int = Query(default=0, ge=0, le=INT32_MAX),
     principal: Principal = Auth,
     session: Session = Db,
 ) -> list[EventOut]:

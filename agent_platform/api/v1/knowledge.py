@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Body, Int, Out, PageLimit
 from agent_platform.integrations.documents import MAX_FILE_BYTES
 from agent_platform.services.errors import InvalidInput
 from agent_platform.services.knowledge import bases as knowledge
@@ -37,8 +37,8 @@ class KnowledgeBaseIn(Body):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     embedding_model: Model = "local:all-MiniLM-L6-v2"
-    chunk_size: int = Field(default=200, ge=32, le=2000, description="Tokens per chunk")
-    chunk_overlap: int = Field(default=30, ge=0, le=1000)
+    chunk_size: Int = Field(default=200, ge=32, le=2000, description="Tokens per chunk")
+    chunk_overlap: Int = Field(default=30, ge=0, le=1000)
     chunking: Literal["sentence", "markdown", "html"] = "sentence"
     credential_id: uuid.UUID | None = None
 
@@ -49,8 +49,8 @@ class KnowledgeBaseUpdateIn(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     embedding_model: Model | None = None
-    chunk_size: int | None = Field(default=None, ge=32, le=2000)
-    chunk_overlap: int | None = Field(default=None, ge=0, le=1000)
+    chunk_size: Int | None = Field(default=None, ge=32, le=2000)
+    chunk_overlap: Int | None = Field(default=None, ge=0, le=1000)
     chunking: Literal["sentence", "markdown", "html"] | None = None
     credential_id: uuid.UUID | None = None
 
@@ -111,7 +111,7 @@ class UrlIn(Body):
 
 class QueryIn(Body):
     query: str = Field(min_length=1, max_length=10_000)
-    top_k: int = Field(default=5, ge=1, le=50)
+    top_k: Int = Field(default=5, ge=1, le=50)
     mode: Literal["vector", "full_text", "hybrid"] = "hybrid"
 
 
@@ -131,7 +131,7 @@ class QueryOut(Out):
 @router.get("")
 def list_knowledge_bases(
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> KnowledgeBasePageOut:
@@ -186,7 +186,7 @@ def delete_knowledge_base(
 def list_documents(
     kb_id: uuid.UUID,
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     principal: Principal = Auth,
     session: Session = Db,
 ) -> DocumentPageOut:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from agent_platform.api import deps
+from agent_platform.api.v1.schemas import Bool, Int, Number
 from agent_platform.api.v1.stream import execution_json, sse_response
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.runs import RunTrigger
@@ -46,7 +47,7 @@ class ChatMessageIn(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool = False
+    include_usage: Bool = False
 
 
 class CompletionIn(BaseModel):
@@ -56,19 +57,19 @@ class CompletionIn(BaseModel):
 
     model: str = Field(min_length=1, max_length=100)
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=500)
-    stream: bool = False
+    stream: Bool = False
     stream_options: StreamOptions | None = None
     # Accepted for compatibility, ignored: the published graph sets these.
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    max_completion_tokens: int | None = None
-    n: int | None = Field(default=None, ge=1, le=1)
+    temperature: Number | None = None
+    top_p: Number | None = None
+    max_tokens: Int | None = None
+    max_completion_tokens: Int | None = None
+    n: Int | None = Field(default=None, ge=1, le=1)
     stop: str | list[str] | None = None
     user: str | None = None
-    seed: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
+    seed: Int | None = None
+    presence_penalty: Number | None = None
+    frequency_penalty: Number | None = None
     metadata: dict[str, str] | None = None
 
 

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from agent_platform.api.deps import AfterCommit
 from agent_platform.api.v1.executions import ExecutionOut
-from agent_platform.api.v1.schemas import Body
+from agent_platform.api.v1.schemas import Body, Bool, Number
 from agent_platform.db import session_scope
 from agent_platform.models.runs import TERMINAL, Run
 from agent_platform.services.runs import stream as run_stream
@@ -35,9 +35,9 @@ class ExecuteIn(Body):
     """Run inputs plus how to answer (at once, after waiting, or streamed)."""
 
     inputs: dict[str, Any] = Field(default_factory=dict)
-    stream: bool = Field(default=False, description="Stream run events as SSE")
-    wait: bool = Field(default=False, description="Wait for the run to finish")
-    timeout_s: float = Field(default=30.0, gt=0, le=MAX_WAIT_S, description="Wait at most this")
+    stream: Bool = Field(default=False, description="Stream run events as SSE")
+    wait: Bool = Field(default=False, description="Wait for the run to finish")
+    timeout_s: Number = Field(default=30.0, gt=0, le=MAX_WAIT_S, description="Wait at most this")
 
 
 def execution_json(run_id: uuid.UUID) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from pydantic import Field
 from sqlmodel import Session, select
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body
+from agent_platform.api.v1.schemas import Body, Int
 from agent_platform.api.v1.stream import sse_response
 from agent_platform.db import session_scope
 from agent_platform.models.conversations import (
@@ -62,7 +62,7 @@ class MessageIn(Body):
 
 
 class FeedbackIn(Body):
-    rating: int | None = Field(default=None, ge=-1, le=1)
+    rating: Int | None = Field(default=None, ge=-1, le=1)
     comment: str = Field(default="", max_length=2000)
 
 

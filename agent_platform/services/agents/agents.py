@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from agent_platform.engine.validation import validate_graph
+from agent_platform.engine.validation import shape_problems, validate_graph
 from agent_platform.models.agents import Agent, AgentStatus, AgentVersion
 from agent_platform.models.base import utcnow
 from agent_platform.services import audit
@@ -48,6 +48,16 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _check_draft(draft_definition: Any) -> None:
+    """Raise ``InvalidInput`` listing the problems when the draft is not graph-shaped."""
+    problems = shape_problems(draft_definition)
+    if problems:
+        raise InvalidInput(
+            "The draft is not a graph: it needs lists of nodes and edges.",
+            details={"problems": [dataclasses.asdict(p) for p in problems]},
+        )
+
+
 def create_agent(
     session: Session,
     *,
@@ -56,9 +66,15 @@ def create_agent(
     description: str = "",
     draft_definition: dict[str, Any] | None = None,
 ) -> Agent:
-    """Create a draft agent (``CREATE_AGENT``) with a slug unique in the org."""
+    """Create a draft agent (``CREATE_AGENT``) with a slug unique in the org.
+
+    Raises:
+        InvalidInput: no name, or a ``draft_definition`` that is not graph-shaped.
+    """
     principal.require(Permission.CREATE_AGENT)
     name = _clean_name(name)
+    if draft_definition is not None:
+        _check_draft(draft_definition)
     agent = Agent(
         org_id=principal.org_id,
         name=name,
@@ -93,11 +109,14 @@ def update_agent(
 
     Raises:
         Conflict: the agent is archived.
+        InvalidInput: a ``draft_definition`` that is not graph-shaped.
     """
     principal.require(Permission.EDIT_AGENT)
     agent = load_agent(session, org_id=principal.org_id, agent_id=agent_id, lock=True)
     if agent.status == AgentStatus.ARCHIVED:
         raise Conflict("This agent is archived; it cannot be edited.")
+    if draft_definition is not None:
+        _check_draft(draft_definition)
     if name is not None:
         agent.name = _clean_name(name)
     if description is not None:

@@ -25,6 +25,7 @@ from agent_platform.models.knowledge import (
     KnowledgeDocument,
 )
 from agent_platform.services import audit
+from agent_platform.services.credentials.store import load_credential
 from agent_platform.services.errors import Conflict, InvalidInput, NotFound
 from agent_platform.services.knowledge import files
 from agent_platform.services.pagination import Page, paginate
@@ -65,12 +66,20 @@ def create_knowledge_base(
     chunking: str = "sentence",
     credential_id: uuid.UUID | None = None,
 ) -> KnowledgeBase:
-    """Create a knowledge base (``EDIT_KNOWLEDGE``). Raises ``InvalidInput``/``Conflict``."""
+    """Create a knowledge base (``EDIT_KNOWLEDGE``).
+
+    Raises:
+        InvalidInput: bad name, model or chunking.
+        NotFound: ``credential_id`` is not a credential of the caller's org.
+        Conflict: the name is taken.
+    """
     principal.require(Permission.EDIT_KNOWLEDGE)
     name = name.strip()
     if not name:
         raise InvalidInput("The knowledge base needs a name.", details={"field": "name"})
     _check_settings(embedding_model, chunking, chunk_size, chunk_overlap)
+    if credential_id is not None:
+        load_credential(session, principal.org_id, credential_id)  # NotFound unless the org's
     taken = select(KnowledgeBase.id).where(
         KnowledgeBase.org_id == principal.org_id, KnowledgeBase.name == name
     )
@@ -122,9 +131,14 @@ def update_knowledge_base(
     Args:
         changes: any of ``name``, ``description``, ``embedding_model``, ``chunk_size``,
             ``chunk_overlap``, ``chunking``, ``credential_id`` (``None`` values are ignored).
+
+    Raises:
+        NotFound: no such knowledge base, or ``credential_id`` is not the org's credential.
     """
     principal.require(Permission.EDIT_KNOWLEDGE)
     kb = _load_kb(session, principal.org_id, knowledge_base_id)
+    if changes.get("credential_id") is not None:
+        load_credential(session, principal.org_id, changes["credential_id"])
     allowed = {"name", "description", "embedding_model", "chunk_size", "chunk_overlap"}
     allowed |= {"chunking", "credential_id"}
     for key, value in changes.items():
