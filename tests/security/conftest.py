@@ -1,0 +1,50 @@
+"""Attacker-style fixtures: a real API client and fresh sign-ups through the public API.
+
+Every test in this package acts as an outsider would: it signs up over ``POST
+/api/v1/auth/signup``, then uses only the public HTTP API, the webhook URL, the Reflex
+websocket or a browser. Nothing here calls a service to set things up behind the API's back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+V1 = "/api/v1"
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Account:
+    """A freshly signed-up user, owner of their own organization."""
+
+    email: str
+    token: str
+    user_id: str
+    org_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def sign_up(client: Any, email: str, password: str = PASSWORD) -> Account:
+    """Sign up over the public API; the new account owns a new organization."""
+    response = client.post(f"{V1}/auth/signup", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(email, body["token"], body["user"]["id"], body["org"]["id"])
+
+
+@pytest.fixture
+def client(db: None) -> Iterator[Any]:
+    """A ``TestClient`` on a fresh ``create_api()``."""
+    from fastapi.testclient import TestClient
+
+    from agent_platform.api.app import create_api
+
+    with TestClient(create_api()) as test_client:
+        yield test_client
