@@ -332,9 +332,10 @@ def request_password_reset(session: Session, *, email: str, reset_url: str, ip: 
 
 
 def reset_password(session: Session, *, token: str, new_password: str) -> User:
-    """Set a new password with a reset token; the token then stops working.
+    """Set a new password with a reset token; it and every other reset token of the user die.
 
-    Every open session of the user is revoked.
+    Every open session of the user is revoked: a leaked older link or session cannot take the
+    account back.
 
     Raises:
         InvalidInput: the token is unknown, used or expired, or the password is too short.
@@ -348,7 +349,15 @@ def reset_password(session: Session, *, token: str, new_password: str) -> User:
     user = session.get(User, row.user_id)
     if user is None:
         raise InvalidInput("This reset link is invalid or has expired. Ask for a new one.")
-    row.used_at = utcnow()
+    now = utcnow()
+    for outstanding in session.exec(
+        select(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    ):
+        outstanding.used_at = now
+        session.add(outstanding)
+    row.used_at = now
     user.password_hash = hash_password(new_password)
     session.add_all([row, user])
     for auth_session in session.exec(
