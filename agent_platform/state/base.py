@@ -21,6 +21,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.db import session_scope
+from agent_platform.integrations import client_address
 from agent_platform.services.accounts import auth
 from agent_platform.services.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from agent_platform.services.permissions import Permission, Principal
@@ -149,7 +150,13 @@ class AppState(rx.State):
         return morsel.value if morsel else ""
 
     def _client_ip(self) -> str:
-        return (self.router.session.client_ip or "")[:64]
+        """The client's address by the REST API's rule (``integrations.client_address``).
+
+        ``router.session.client_ip`` is the websocket's peer (rxconfig keeps Reflex's own
+        ``trusted_proxy_hops`` at 0); the forwarded header is judged here, not by Reflex.
+        """
+        forwarded = self.router.headers.raw_headers.get("x-forwarded-for", "")
+        return client_address.client_ip(self.router.session.client_ip or "", forwarded)
 
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:500]

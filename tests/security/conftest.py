@@ -48,3 +48,19 @@ def client(db: None) -> Iterator[Any]:
 
     with TestClient(create_api()) as test_client:
         yield test_client
+
+
+# The Reflex app as ``make run`` starts it, once for this package, without a worker (so no
+# subprocess consumes the messages other tests here inspect). 127.0.0.2 stands for a reverse
+# proxy: the websocket tests connect from it to have their X-Forwarded-For believed.
+TRUSTED_PROXY = "127.0.0.2"
+
+
+@pytest.fixture(scope="package")
+def app_server(platform_env: dict[str, str]) -> Iterator[str]:
+    """The running app's base URL, e.g. ``http://localhost:41234``."""
+    from tests.e2e.conftest import running_app
+
+    extra = {"SECURITY__TRUSTED_PROXIES": f'["{TRUSTED_PROXY}/32"]'}
+    with running_app(platform_env, worker=False, extra_env=extra) as base_url:
+        yield base_url
