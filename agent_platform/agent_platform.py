@@ -6,6 +6,7 @@ import workers.broker  # noqa: F401  (installs the Dramatiq broker services enqu
 from agent_platform import routes
 from agent_platform.api import origins
 from agent_platform.api.app import create_api
+from agent_platform.api.login_nonce import LoginNonceMiddleware
 from agent_platform.components.origin_banner import origin_banner
 from agent_platform.components.page import add_pages
 from agent_platform.components.ui import ACCENT
@@ -32,7 +33,8 @@ def index() -> rx.Component:
 
 _settings = get_settings()
 app = rx.App(
-    api_transformer=create_api(),
+    # The API is mounted first; the login nonce middleware then wraps everything, pages too.
+    api_transformer=[create_api(), LoginNonceMiddleware],
     theme=rx.theme(accent_color=ACCENT, gray_color="slate", radius="large", scaling="100%"),
     stylesheets=["/styles.css"],
     extra_app_wraps={(3, "OriginBanner"): lambda _: rx.fragment(origin_banner(_settings.base_url))},

@@ -37,6 +37,9 @@ class SecuritySettings(BaseModel):
     session_days: int = 14
     session_cookie: str = "ap_session"
     cookie_secure: bool = False
+    # The login nonce (api.login_nonce): a random HttpOnly cookie each browser gets before it
+    # logs in, to which its one-time login code is bound. Kept for this many days.
+    login_nonce_days: int = 180
     # Failed log-ins allowed per 15 minutes (services.accounts.login_throttle): for one account
     # from one address, for one account from anywhere, and from one address over all accounts.
     login_attempts_per_15_min: int = 10
@@ -50,6 +53,11 @@ class SecuritySettings(BaseModel):
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed, for the REST API and
     # the websocket alike (integrations.client_address). Empty: the peer address is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
+
+    @property
+    def login_nonce_cookie(self) -> str:
+        """The login nonce's cookie name; ``__Host-`` (no sibling subdomain can set it) on HTTPS."""
+        return "__Host-ap_login_nonce" if self.cookie_secure else "ap_login_nonce"
 
     @field_validator("trusted_proxies")
     @classmethod

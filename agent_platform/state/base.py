@@ -139,15 +139,19 @@ def parse_id(value: Any, what: str = "item") -> uuid.UUID:
 class AppState(rx.State):
     """Base of every app state: who is calling, from where, and the current org."""
 
-    def _cookie_token(self) -> str:
-        """The session token from the websocket handshake's Cookie header (never sent out)."""
+    def _cookie(self, name: str) -> str:
+        """Cookie ``name`` from the websocket handshake's Cookie header (never sent out)."""
         raw = self.router.headers.cookie or ""
         try:
             jar = SimpleCookie(raw)
         except CookieError:
             return ""
-        morsel = jar.get(get_settings().security.session_cookie)
+        morsel = jar.get(name)
         return morsel.value if morsel else ""
+
+    def _cookie_token(self) -> str:
+        """The session token from the handshake's cookies."""
+        return self._cookie(get_settings().security.session_cookie)
 
     def _client_ip(self) -> str:
         """The client's address by the REST API's rule (``integrations.client_address``).

@@ -64,3 +64,8 @@ def app_server(platform_env: dict[str, str]) -> Iterator[str]:
     extra = {"SECURITY__TRUSTED_PROXIES": f'["{TRUSTED_PROXY}/32"]'}
     with running_app(platform_env, worker=False, extra_env=extra) as base_url:
         yield base_url
+
+
+# Browser fixtures as the e2e tests have them (module-scoped Chromium, one context per page),
+# on this package's app_server.
+from tests.e2e.conftest import browser, new_page  # noqa: E402, F401  (re-exported fixtures)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
-from agent_platform.integrations import kv, ratelimit
+from agent_platform.integrations import ratelimit
 from agent_platform.models.accounts import AuthSession, PasswordReset, User
 from agent_platform.models.api_keys import ApiKey, Scope
 from agent_platform.models.base import utcnow
@@ -374,21 +374,3 @@ def reset_password(session: Session, *, token: str, new_password: str) -> User:
             email=user.email,
         )
     return user
-
-
-_LOGIN_CODE_TTL_S = 60
-
-
-def issue_login_code(token: str) -> str:
-    """A single-use code (valid 60 s) that the browser swaps for its HttpOnly session cookie.
-
-    The session token itself never appears in a URL or in JavaScript.
-    """
-    code = new_token()
-    kv.get_redis().set(f"login-code:{token_hash(code)}", token, ex=_LOGIN_CODE_TTL_S)
-    return code
-
-
-def redeem_login_code(code: str) -> str | None:
-    """The session token for ``code``, once; ``None`` if unknown, used or expired."""
-    return kv.get_redis().getdel(f"login-code:{token_hash(code)}")
