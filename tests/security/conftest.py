@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 
+# Browser fixtures as the e2e tests have them (module-scoped Chromium, one context per page),
+# running against this package's app_server below.
+from tests.e2e.conftest import browser, new_page, running_app  # noqa: F401  (re-exported fixtures)
+
 V1 = "/api/v1"
 PASSWORD = "correct horse battery"
 
@@ -59,13 +63,6 @@ TRUSTED_PROXY = "127.0.0.2"
 @pytest.fixture(scope="package")
 def app_server(platform_env: dict[str, str]) -> Iterator[str]:
     """The running app's base URL, e.g. ``http://localhost:41234``."""
-    from tests.e2e.conftest import running_app
-
     extra = {"SECURITY__TRUSTED_PROXIES": f'["{TRUSTED_PROXY}/32"]'}
     with running_app(platform_env, worker=False, extra_env=extra) as base_url:
         yield base_url
-
-
-# Browser fixtures as the e2e tests have them (module-scoped Chromium, one context per page),
-# on this package's app_server.
-from tests.e2e.conftest import browser, new_page  # noqa: E402, F401  (re-exported fixtures)
