@@ -22,4 +22,7 @@ config = rx.Config(
     # HTTP CORS; the websocket also accepts the page's own origin (agent_platform.api.origins).
     cors_allowed_origins=_settings.allowed_origins,
     disable_plugins=[SitemapPlugin],
+    # The websocket's router_data keeps the peer address; X-Forwarded-For is judged by the
+    # platform's own rule (security.trusted_proxies), shared with the REST API.
+    trusted_proxy_hops=0,
 )

@@ -6,6 +6,7 @@ import workers.broker  # noqa: F401  (installs the Dramatiq broker services enqu
 from agent_platform import routes
 from agent_platform.api import origins, security_headers
 from agent_platform.api.app import create_api
+from agent_platform.api.login_nonce import LoginNonceMiddleware
 from agent_platform.components.origin_banner import origin_banner
 from agent_platform.components.page import add_pages
 from agent_platform.components.ui import ACCENT
@@ -33,8 +34,9 @@ def index() -> rx.Component:
 
 _settings = get_settings()
 app = rx.App(
-    # The API mounts Reflex's backend (and its built pages); the headers wrap all of it.
-    api_transformer=[create_api(), security_headers.install],
+    # The API mounts Reflex's backend (and its built pages); the headers and the login nonce
+    # middleware wrap all of it.
+    api_transformer=[create_api(), security_headers.install, LoginNonceMiddleware],
     theme=rx.theme(accent_color=ACCENT, gray_color="slate", radius="large", scaling="100%"),
     stylesheets=["/styles.css"],
     extra_app_wraps={(3, "OriginBanner"): lambda _: rx.fragment(origin_banner(_settings.base_url))},

@@ -21,9 +21,19 @@ T = TypeVar("T")
 
 @lru_cache
 def get_engine() -> Engine:
-    """The process-wide engine (a pool of psycopg 3 connections)."""
+    """The process-wide engine (a pool of psycopg 3 connections).
+
+    ``hide_parameters``: SQLAlchemy otherwise writes a failing statement's bound values (emails,
+    password hashes, credential ciphertexts) into the exception text, and so into the logs.
+    """
     settings = get_settings()
-    return create_engine(settings.sqlalchemy_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        settings.sqlalchemy_url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        hide_parameters=True,
+    )
 
 
 @contextmanager

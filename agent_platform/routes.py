@@ -39,6 +39,8 @@ SETTINGS_NOTIFICATIONS = "/settings/notifications"
 # Backend routes (FastAPI, served on the same port) that set and clear the session cookie.
 WEB_SESSION = "/api/v1/auth/web/session"
 WEB_LOGOUT = "/api/v1/auth/web/logout"
+# Gives a browser its login nonce (api/login_nonce.py), then returns to ``next``.
+WEB_PRELOGIN = "/api/v1/auth/web/prelogin"
 # Whether the backend accepts a page's origin (api/v1/origin.py), asked by every page on load.
 ORIGIN_CHECK = "/api/v1/origin"
 
@@ -68,6 +70,11 @@ def login_url(next_path: str = "") -> str:
 def session_url(code: str, next_path: str = "") -> str:
     """The backend route that swaps a one-time login ``code`` for the session cookie."""
     return with_query(WEB_SESSION, code=code, next=safe_next(next_path))
+
+
+def prelogin_url(next_path: str) -> str:
+    """The backend route that gives the browser its login nonce, then goes to ``next_path``."""
+    return with_query(WEB_PRELOGIN, next=safe_next(next_path))
 
 
 def invite_url(token: str) -> str:

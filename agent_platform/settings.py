@@ -7,11 +7,12 @@ starts embedded servers under ``data_dir`` and passes their URLs to every proces
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,9 @@ class SecuritySettings(BaseModel):
     session_cookie: str = "ap_session"
     # Secure cookies are also set whenever ``base_url`` is https (``Settings.secure_cookies``).
     cookie_secure: bool = False
+    # The login nonce (api.login_nonce): a random HttpOnly cookie each browser gets before it
+    # logs in, to which its one-time login code is bound. Kept for this many days.
+    login_nonce_days: int = 180
     # Failed log-ins allowed per 15 minutes (services.accounts.login_throttle): for one account
     # from one address, for one account from anywhere, and from one address over all accounts.
     login_attempts_per_15_min: int = 10
@@ -53,6 +57,26 @@ class SecuritySettings(BaseModel):
     # Credential vault keys, "1:<base64 secret>,2:<base64 secret>"; the highest version encrypts.
     # Unset in development/test: one key derived from ``secret_key``.
     vault_keys: SecretStr | None = None
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed, for the REST API and
+    # the websocket alike (integrations.client_address). Empty: the peer address is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @property
+    def login_nonce_cookie(self) -> str:
+        """The login nonce's cookie name; ``__Host-`` (no sibling subdomain can set it) on HTTPS."""
+        return "__Host-ap_login_nonce" if self.cookie_secure else "ap_login_nonce"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"SECURITY__TRUSTED_PROXIES: {entry!r} is not an IP or CIDR"
+                ) from None
+        return [entry.strip() for entry in value]
 
 
 class RuntimeSettings(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from agent_platform.api import errors, web_session
+from agent_platform.api import errors, login_nonce, web_session
 from agent_platform.api.body_limit import BodyLimitMiddleware
 from agent_platform.api.input_guard import InputGuard
 from agent_platform.api.v1 import agents as agent_routes
@@ -33,6 +33,7 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/api/v1/origin"),
     ("GET", "/api/v1/auth/web/session"),
     ("GET", "/api/v1/auth/web/logout"),
+    ("GET", "/api/v1/auth/web/prelogin"),  # sets a random login nonce cookie (api/login_nonce)
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/password-reset"),
@@ -83,6 +84,7 @@ def create_api() -> FastAPI:
     api.include_router(health)
     api.include_router(origin_routes.router)
     api.include_router(web_session.router)
+    api.include_router(login_nonce.router)
     for module in ROUTERS:
         api.include_router(module.router)
     api.include_router(credential_routes.router)

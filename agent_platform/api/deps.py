@@ -37,6 +37,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from agent_platform.db import session_scope
+from agent_platform.integrations import client_address
 from agent_platform.services.accounts import auth
 from agent_platform.services.errors import Unauthenticated
 from agent_platform.services.permissions import Principal
@@ -71,8 +72,13 @@ class AfterCommit(Response):
 
 
 def client_ip(request: Request) -> str:
-    """The peer address (``X-Forwarded-For`` is not trusted here)."""
-    return request.client.host if request.client else ""
+    """The client's address: the peer, or what a trusted proxy forwarded for.
+
+    One rule with the websocket side (``integrations.client_address``); ``X-Forwarded-For``
+    counts only from ``security.trusted_proxies``.
+    """
+    peer = request.client.host if request.client else ""
+    return client_address.client_ip(peer, request.headers.getlist("x-forwarded-for"))
 
 
 def credential_from(request: Request) -> str | None:

@@ -29,6 +29,7 @@ MAX_PDF_PAGES = 2_000
 MAX_ZIP_ENTRIES = 2_000
 MAX_ZIP_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_ZIP_RATIO = 100
+MAX_JSON_DEPTH = 128
 KINDS = ("txt", "md", "html", "pdf", "docx", "csv", "json")
 
 _BINARY_MAGIC = {
@@ -114,7 +115,7 @@ def _sniff_text(data: bytes, ext: str) -> str:
         return "html"
     if ext == "json" or head.startswith(("{", "[")):
         try:
-            json.loads(text)
+            _load_json(text)
             return "json"
         except json.JSONDecodeError:
             if ext == "json":
@@ -122,6 +123,31 @@ def _sniff_text(data: bytes, ext: str) -> str:
     if ext in ("csv", "md"):
         return ext
     return "txt"
+
+
+def _load_json(text: str) -> Any:
+    """``json.loads`` for untrusted text, refusing nesting deeper than ``MAX_JSON_DEPTH``.
+
+    The decoder recurses per level and re-encoding with ``indent`` recurses in Python, so
+    ``[[[[...`` would otherwise raise ``RecursionError`` (not a clean refusal) in the worker.
+
+    Raises:
+        json.JSONDecodeError: not JSON. DocumentRejected: nested too deeply.
+    """
+    too_deep = DocumentRejected(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    stack = [(value, 1)]
+    while stack:  # iterative: the check itself must not recurse
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise too_deep
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def parse(data: bytes, filename: str = "") -> ParsedDocument:
@@ -147,7 +173,7 @@ def parse(data: bytes, filename: str = "") -> ParsedDocument:
 def _parse_text(data: bytes, kind: str) -> ParsedDocument:
     text = data.decode("utf-8-sig")
     if kind == "json":
-        value = json.loads(text)
+        value = _load_json(text)
         text = json.dumps(value, indent=2, ensure_ascii=False)
     elif kind == "csv":
         text = _csv_rows(text)

@@ -1,13 +1,18 @@
 """Log-in, sign-up and password reset forms (all public)."""
 
+from urllib.parse import urlencode
+
 import reflex as rx
 
 from agent_platform import routes
 from agent_platform.db import session_scope
-from agent_platform.services.accounts import auth
+from agent_platform.services.accounts import auth, login_codes
 from agent_platform.services.errors import InvalidInput, Unauthenticated
 from agent_platform.settings import get_settings
 from agent_platform.state.base import AppState, navigate, public, text
+
+# Marks the return from the login-nonce route, so a browser refusing cookies is told, not looped.
+_NONCE_CHECKED = "nonce_checked"
 
 
 class AuthState(AppState):
@@ -20,9 +25,22 @@ class AuthState(AppState):
     def _next(self) -> str:
         return routes.safe_next(self._query("next"))
 
-    def _start_session(self, token: str):
-        """Swap the new session token for the HttpOnly cookie via a one-time code."""
-        code = auth.issue_login_code(token)
+    def _nonce(self) -> str:
+        """This browser's login nonce, from the websocket handshake (``api.login_nonce``)."""
+        return self._cookie(get_settings().security.login_nonce_cookie)
+
+    def _get_nonce(self):
+        """Send the browser for its login nonce, back to this page (once: then say why)."""
+        if self._query(_NONCE_CHECKED):
+            self.notice = "Allow cookies for this site to log in."
+            return None
+        query = {k: v for k, v in self.router.url.query_parameters.items() if isinstance(v, str)}
+        here = f"{self.router.url.path}?{urlencode({**query, _NONCE_CHECKED: '1'})}"
+        return navigate(routes.prelogin_url(here))
+
+    def _start_session(self, token: str, nonce: str):
+        """Swap the new session token for the HttpOnly cookie via a code bound to ``nonce``."""
+        code = login_codes.issue_login_code(token, browser_nonce=nonce)
         return navigate(routes.session_url(code, self._next()))
 
     @rx.event
@@ -35,6 +53,8 @@ class AuthState(AppState):
         self.notice = "That sign-in link expired. Log in again." if expired else ""
         if self.router.url.path.rstrip("/") not in (routes.LOGIN, routes.SIGNUP):
             return None
+        if not self._nonce():
+            return self._get_nonce()
         try:
             self._resolve_identity()
         except Unauthenticated:
@@ -48,6 +68,8 @@ class AuthState(AppState):
         email, password = text(form, "email", limit=320), text(form, "password", limit=1024)
         if not email or not password:
             raise InvalidInput("Enter your email and password.")
+        if not (nonce := self._nonce()):
+            return self._get_nonce()
         with session_scope() as session:
             token = auth.login(
                 session,
@@ -56,12 +78,14 @@ class AuthState(AppState):
                 ip=self._client_ip(),
                 user_agent=self._user_agent(),
             )
-        return self._start_session(token)
+        return self._start_session(token, nonce)
 
     @rx.event
     @public
     def signup(self, form: dict):
         """Create the account and its first organization, then sign in."""
+        if not (nonce := self._nonce()):
+            return self._get_nonce()
         with session_scope() as session:
             _, _, token = auth.signup(
                 session,
@@ -72,7 +96,7 @@ class AuthState(AppState):
                 ip=self._client_ip(),
                 user_agent=self._user_agent(),
             )
-        return self._start_session(token)
+        return self._start_session(token, nonce)
 
     @rx.event
     @public

@@ -21,6 +21,7 @@ import reflex as rx
 
 from agent_platform import routes
 from agent_platform.db import session_scope
+from agent_platform.integrations import client_address
 from agent_platform.services.accounts import auth
 from agent_platform.services.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from agent_platform.services.permissions import Permission, Principal
@@ -138,18 +139,28 @@ def parse_id(value: Any, what: str = "item") -> uuid.UUID:
 class AppState(rx.State):
     """Base of every app state: who is calling, from where, and the current org."""
 
-    def _cookie_token(self) -> str:
-        """The session token from the websocket handshake's Cookie header (never sent out)."""
+    def _cookie(self, name: str) -> str:
+        """Cookie ``name`` from the websocket handshake's Cookie header (never sent out)."""
         raw = self.router.headers.cookie or ""
         try:
             jar = SimpleCookie(raw)
         except CookieError:
             return ""
-        morsel = jar.get(get_settings().security.session_cookie)
+        morsel = jar.get(name)
         return morsel.value if morsel else ""
 
+    def _cookie_token(self) -> str:
+        """The session token from the handshake's cookies."""
+        return self._cookie(get_settings().security.session_cookie)
+
     def _client_ip(self) -> str:
-        return (self.router.session.client_ip or "")[:64]
+        """The client's address by the REST API's rule (``integrations.client_address``).
+
+        ``router.session.client_ip`` is the websocket's peer (rxconfig keeps Reflex's own
+        ``trusted_proxy_hops`` at 0); the forwarded header is judged here, not by Reflex.
+        """
+        forwarded = self.router.headers.raw_headers.get("x-forwarded-for", "")
+        return client_address.client_ip(self.router.session.client_ip or "", forwarded)
 
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:500]

@@ -68,6 +68,8 @@ def test_public_routes_are_exactly_the_allowlist():
         # The UI's one-time-code -> HttpOnly cookie exchange (api/web_session.py).
         ("GET", "/api/v1/auth/web/session"),
         ("GET", "/api/v1/auth/web/logout"),
+        # Gives a browser its random login nonce cookie, then redirects (api/login_nonce.py).
+        ("GET", "/api/v1/auth/web/prelogin"),
         ("POST", "/api/v1/auth/signup"),
         ("POST", "/api/v1/auth/login"),
         ("POST", "/api/v1/auth/password-reset"),

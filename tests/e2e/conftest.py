@@ -70,11 +70,14 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=5)
 
 
-# Package scope: the app and its worker stop when the browser tests end, so the worker cannot
-# pick up messages that later (non-browser) tests enqueue on the same test Redis.
-@pytest.fixture(scope="package")
-def app_server(platform_env: dict[str, str]) -> Iterator[str]:
-    """Start the app and one worker; yields the base URL, e.g. ``http://localhost:41234``."""
+@contextlib.contextmanager
+def running_app(
+    platform_env: dict[str, str], *, worker: bool = True, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Start the app (and a worker unless ``worker=False``); yields the base URL.
+
+    ``extra_env`` adds settings for this app process only (e.g. ``SECURITY__...``).
+    """
     from agent_platform.launcher import free_port
 
     port = free_port()
@@ -92,22 +95,31 @@ def app_server(platform_env: dict[str, str]) -> Iterator[str]:
         REFLEX_CHECK_LATEST_VERSION="false",
         PATH=f"{BIN}:{env.get('PATH', '')}",
     )
+    env.update(extra_env or {})
     logs = ARTIFACTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     app_log, worker_log = logs / "app.log", logs / "worker.log"
     procs: list[subprocess.Popen] = []
     try:
-        with worker_log.open("wb") as out:
-            procs.append(
-                subprocess.Popen(
-                    [str(BIN / "dramatiq"), "workers.main", "--processes", "1", "--threads", "2"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
+        if worker:
+            with worker_log.open("wb") as out:
+                procs.append(
+                    subprocess.Popen(
+                        [
+                            str(BIN / "dramatiq"),
+                            "workers.main",
+                            "--processes",
+                            "1",
+                            "--threads",
+                            "2",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
                 )
-            )
         with app_log.open("wb") as out:
             procs.append(
                 subprocess.Popen(
@@ -135,6 +147,15 @@ def app_server(platform_env: dict[str, str]) -> Iterator[str]:
         yield base_url
     finally:
         _stop(procs)
+
+
+# Package scope: the app and its worker stop when the browser tests end, so the worker cannot
+# pick up messages that later (non-browser) tests enqueue on the same test Redis.
+@pytest.fixture(scope="package")
+def app_server(platform_env: dict[str, str]) -> Iterator[str]:
+    """Start the app and one worker; yields the base URL, e.g. ``http://localhost:41234``."""
+    with running_app(platform_env) as base_url:
+        yield base_url
 
 
 # Module scope: Playwright's sync API keeps an event loop running while it is open, which

@@ -9,16 +9,17 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import (  # noqa: F401  (browser fixtures and hook for the XSS tests)
-    app_server,
     browser,
     new_page,
     pytest_runtest_makereport,
+    running_app,
     shot,
 )
 from tests.security.widget_fixtures import settings_env, widget  # noqa: F401  (fixtures)
@@ -154,3 +155,51 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch):
         return dns
 
     return install
+
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Account:
+    """A freshly signed-up user, owner of their own organization."""
+
+    email: str
+    token: str
+    user_id: str
+    org_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def sign_up(client: Any, email: str, password: str = PASSWORD) -> Account:
+    """Sign up over the public API; the new account owns a new organization."""
+    response = client.post(f"{V1}/auth/signup", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(email, body["token"], body["user"]["id"], body["org"]["id"])
+
+
+# The Reflex app as ``make run`` starts it, once for this package, without a worker (so no
+# subprocess consumes the messages other tests here inspect). 127.0.0.2 stands for a reverse
+# proxy: the websocket tests connect from it to have their X-Forwarded-For believed.
+TRUSTED_PROXY = "127.0.0.2"
+
+
+@pytest.fixture(scope="package")
+def proxied_app_server(platform_env: dict[str, str]) -> Iterator[str]:
+    """The running app (no worker) trusting ``TRUSTED_PROXY``; its base URL."""
+    extra = {"SECURITY__TRUSTED_PROXIES": f'["{TRUSTED_PROXY}/32"]'}
+    with running_app(platform_env, worker=False, extra_env=extra) as base_url:
+        yield base_url
+
+
+# Module scope (not the e2e package scope): the app's worker stops with the browser module that
+# needed it, so it never consumes the queued messages later tests here inspect.
+@pytest.fixture(scope="module")
+def app_server(platform_env: dict[str, str]) -> Iterator[str]:
+    """The app and one worker for one test module; yields the base URL."""
+    with running_app(platform_env) as base_url:
+        yield base_url

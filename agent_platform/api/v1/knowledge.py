@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, ValidationError
 from sqlmodel import Session
+from starlette.types import Message, Receive
 
 from agent_platform.api import deps
 from agent_platform.api.v1.schemas import Body, Int, Out, PageLimit
@@ -198,12 +199,45 @@ def list_documents(
     return DocumentPageOut(items=items, next_cursor=page.next_cursor)
 
 
+# The multipart body may exceed the file by its boundaries, part headers and small fields.
+MAX_UPLOAD_BODY = MAX_FILE_BYTES + 1024 * 1024
+MAX_URL_BODY = 64 * 1024
+
+
+class _BodyTooLarge(Exception):  # noqa: N818 - control flow, answered as an oversized upload
+    """The request body went past ``MAX_UPLOAD_BODY``."""
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises ``_BodyTooLarge`` once the body passes ``limit`` bytes.
+
+    A chunked upload declares no ``Content-Length``: without this, the form parser would
+    spool whatever it is sent to disk before the size is ever checked.
+    """
+    seen = 0
+
+    async def receive_capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _BodyTooLarge
+        return message
+
+    return receive_capped
+
+
 async def _read_upload(request: Request) -> tuple[str, bytes, bool]:
-    """``(filename, bytes, oversized)`` of the ``file`` part; reads at most the limit + 1."""
+    """``(filename, bytes, oversized)`` of the ``file`` part; reads at most the body limit."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_FILE_BYTES + 1024 * 1024:
+    if length.isdigit() and int(length) > MAX_UPLOAD_BODY:
         return "upload", b"", True
-    form = await request.form(max_files=1, max_fields=5)
+    capped = Request(request.scope, _capped(request.receive, MAX_UPLOAD_BODY))
+    try:
+        form = await capped.form(max_files=1, max_fields=5)
+    except _BodyTooLarge:
+        return "upload", b"", True
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InvalidInput("Send the document as multipart field 'file'.")
@@ -213,9 +247,11 @@ async def _read_upload(request: Request) -> tuple[str, bytes, bool]:
 
 
 async def _read_url(request: Request) -> str:
+    """The ``url`` of a small JSON body; anything else (too big, too deep) is ``InvalidInput``."""
+    capped = Request(request.scope, _capped(request.receive, MAX_URL_BODY))
     try:
-        return UrlIn.model_validate(json.loads(await request.body())).url
-    except (ValueError, ValidationError):
+        return UrlIn.model_validate(json.loads(await capped.body())).url
+    except (_BodyTooLarge, ValueError, ValidationError, RecursionError):
         raise InvalidInput('Send {"url": "https://..."} or a multipart file upload.') from None
 
 

@@ -73,8 +73,9 @@ def _receive(token: str, body: bytes, headers: dict[str, str]) -> uuid.UUID:
 async def receive_webhook(token: str, request: Request) -> JSONResponse:
     """Start a run of the agent from a signed delivery; ``202 {"execution_id"}``.
 
-    Send ``X-Timestamp`` (Unix seconds) and ``X-Signature``; ``Idempotency-Key`` (or
-    ``X-Delivery-Id``) makes retries of one delivery start one run.
+    Send ``X-Timestamp`` (Unix seconds) and ``X-Signature``. A retry that resends the same
+    timestamp and body starts no second run; delivery-id headers are not signed and so are
+    not used to tell deliveries apart (``services.runs.firing``).
     """
     body = await _read_capped(request, firing.MAX_WEBHOOK_BYTES)
     if body is None:

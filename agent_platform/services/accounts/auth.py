@@ -14,7 +14,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
-from agent_platform.integrations import kv, ratelimit
+from agent_platform.integrations import ratelimit
 from agent_platform.models.accounts import AuthSession, PasswordReset, User
 from agent_platform.models.api_keys import ApiKey, Scope
 from agent_platform.models.base import utcnow
@@ -332,9 +332,10 @@ def request_password_reset(session: Session, *, email: str, reset_url: str, ip: 
 
 
 def reset_password(session: Session, *, token: str, new_password: str) -> User:
-    """Set a new password with a reset token; the token then stops working.
+    """Set a new password with a reset token; it and every other reset token of the user die.
 
-    Every open session of the user is revoked.
+    Every open session of the user is revoked: a leaked older link or session cannot take the
+    account back.
 
     Raises:
         InvalidInput: the token is unknown, used or expired, or the password is too short.
@@ -348,7 +349,15 @@ def reset_password(session: Session, *, token: str, new_password: str) -> User:
     user = session.get(User, row.user_id)
     if user is None:
         raise InvalidInput("This reset link is invalid or has expired. Ask for a new one.")
-    row.used_at = utcnow()
+    now = utcnow()
+    for outstanding in session.exec(
+        select(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    ):
+        outstanding.used_at = now
+        session.add(outstanding)
+    row.used_at = now
     user.password_hash = hash_password(new_password)
     session.add_all([row, user])
     for auth_session in session.exec(
@@ -365,21 +374,3 @@ def reset_password(session: Session, *, token: str, new_password: str) -> User:
             email=user.email,
         )
     return user
-
-
-_LOGIN_CODE_TTL_S = 60
-
-
-def issue_login_code(token: str) -> str:
-    """A single-use code (valid 60 s) that the browser swaps for its HttpOnly session cookie.
-
-    The session token itself never appears in a URL or in JavaScript.
-    """
-    code = new_token()
-    kv.get_redis().set(f"login-code:{token_hash(code)}", token, ex=_LOGIN_CODE_TTL_S)
-    return code
-
-
-def redeem_login_code(code: str) -> str | None:
-    """The session token for ``code``, once; ``None`` if unknown, used or expired."""
-    return kv.get_redis().getdel(f"login-code:{token_hash(code)}")

@@ -15,6 +15,8 @@ from agent_platform.models.approvals import ApprovalVote
 from agent_platform.services.approvals import inbox
 from agent_platform.services.permissions import Principal
 
+# OWASP's list: spreadsheets skip a leading TAB or CR and then evaluate what follows.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     "approval_id", "agent", "title", "status", "requested_at", "decided_at", "decided_by",
     "voter", "vote", "voted_at", "comment", "form_values", "run_id",
@@ -24,7 +26,8 @@ CSV_COLUMNS = [
 def export_csv(session: Session, *, principal: Principal, status: str = "decided") -> str:
     """The history as CSV: one line per vote (or per approval without votes).
 
-    Cells starting with ``= + - @`` are prefixed with ``'`` so spreadsheets do not run them.
+    Cells starting with a formula trigger (``_FORMULA_START``) are prefixed with ``'`` so
+    spreadsheets do not run them.
     """
     rows = inbox.list_approvals(session, principal=principal, status=status)
     ids = [r.approval.id for r in rows]
@@ -54,4 +57,4 @@ def _iso(value: datetime | None) -> str:
 
 def _cell(value: Any) -> str:
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in _FORMULA_START else text

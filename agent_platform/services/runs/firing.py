@@ -3,8 +3,11 @@
 Webhook deliveries are verified with ``X-Signature: sha256=<hex>``, the HMAC-SHA256 of
 ``f"{X-Timestamp}.".encode() + raw_body`` under the trigger's signing secret, and
 ``X-Timestamp`` (Unix seconds) must be within five minutes. Signing the timestamp with the
-body is what makes the window a replay defence (as Stripe and Slack do); an exact replay
-inside the window maps to the same idempotency key and so to the same run.
+body is what makes the window a replay defence (as Stripe and Slack do). Inside the window a
+delivery is deduplicated on what was signed (``delivery_key``), never on ``Idempotency-Key`` /
+``X-Delivery-Id``: those headers are not signed, so whoever captured one delivery could replay
+it with fresh ids and start a run per replay. A sender retrying a delivery resends the same
+timestamp and body (and so the same signature); two deliveries differing in either are two runs.
 
 Schedules are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and start runs with the key
 ``schedule:{trigger_id}:{fire_time_iso}``, so concurrent schedulers or a crash between claim
@@ -30,7 +33,7 @@ from agent_platform.models.base import utcnow
 from agent_platform.models.runs import RunTrigger
 from agent_platform.models.triggers import AgentTrigger
 from agent_platform.services.agents.triggers import TOKEN_PREFIX, next_fire_time, row_ad
-from agent_platform.services.errors import InvalidInput, NotFound, Unauthenticated
+from agent_platform.services.errors import NotFound, Unauthenticated
 from agent_platform.services.runs import runs
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,7 @@ def find_webhook(session: Session, *, token: str) -> AgentTrigger:
 def verify_delivery(
     row: AgentTrigger, *, body: bytes, headers: Mapping[str, str], now: datetime
 ) -> str:
-    """Check the signature and freshness of a delivery; returns the signature header.
+    """Check the signature and freshness of a delivery; returns the signed timestamp.
 
     Raises:
         Unauthenticated: missing, stale, future or wrong signature (one message for all).
@@ -78,7 +81,17 @@ def verify_delivery(
     secret = get_vault().decrypt(row.webhook_secret or "", **row_ad(row))["secret"]
     if not hmac.compare_digest(sign(secret, timestamp, body), signature):
         raise Unauthenticated(_BAD_SIGNATURE)
-    return signature
+    return timestamp
+
+
+def delivery_key(trigger_id: uuid.UUID, *, timestamp: str, body: bytes) -> str:
+    """The idempotency key of a verified delivery: a digest of exactly what was signed.
+
+    Unsigned headers (``Idempotency-Key``, ``X-Delivery-Id``) are deliberately not part of it.
+    """
+    body_digest = hashlib.sha256(body).hexdigest()
+    signed = hashlib.sha256(f"{timestamp}.{body_digest}".encode()).hexdigest()
+    return f"webhook:{trigger_id}:{signed}"
 
 
 def _inputs(body: bytes) -> dict[str, Any]:
@@ -99,30 +112,26 @@ def receive_webhook(
 ) -> uuid.UUID:
     """Verify a webhook delivery and start (or find) its run; returns the run id.
 
-    ``Idempotency-Key`` (or ``X-Delivery-Id``) names the delivery; without one, the signature
-    does, so a redelivered identical request maps to the same run.
+    The delivery is named by its signed content (``delivery_key``): a redelivered or replayed
+    request with the same timestamp and body maps to the same run, whatever delivery-id
+    headers it carries.
 
     Args:
         headers: request headers with lower-case names.
 
     Raises:
         NotFound: unknown or disabled webhook. Unauthenticated: bad or stale signature.
-        InvalidInput: over-long idempotency key. Others as ``runs.start_run_as_system``.
+        Others as ``runs.start_run_as_system``.
     """
     row = find_webhook(session, token=token)
-    signature = verify_delivery(row, body=body, headers=headers, now=now or utcnow())
-    delivery = headers.get("idempotency-key") or headers.get("x-delivery-id") or ""
-    if len(delivery) > 200:
-        raise InvalidInput("Idempotency-Key must be at most 200 characters.")
-    if not delivery:
-        delivery = "sig:" + hashlib.sha256(signature.encode()).hexdigest()
+    timestamp = verify_delivery(row, body=body, headers=headers, now=now or utcnow())
     run = runs.start_run_as_system(
         session,
         org_id=row.org_id,
         agent_id=row.agent_id,
         inputs=_inputs(body),
         trigger=RunTrigger.WEBHOOK,
-        idempotency_key=f"webhook:{row.id}:{delivery}",
+        idempotency_key=delivery_key(row.id, timestamp=timestamp, body=body),
     )
     return run.id
 

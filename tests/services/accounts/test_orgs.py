@@ -34,9 +34,11 @@ def _join(session, principal, email, role="viewer"):
 
 def _token(session, email):
     """The plaintext token of the newest queued invitation email to ``email``."""
+    from agent_platform.services.mail import open_email
+
     outbox = session.info["dramatiq_outbox"]
-    message = [m for m, _ in outbox if m.kwargs["to"] == email][-1]
-    return re.search(r"token=(\S+)", message.kwargs["text"]).group(1)
+    emails = [open_email(**m.kwargs) for m, _ in outbox if m.actor_name == "send_email"]
+    return re.search(r"token=(\S+)", [e for e in emails if e.to == email][-1].text).group(1)
 
 
 def _principal_in(session, user, org_id, role):

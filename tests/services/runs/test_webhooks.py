@@ -69,10 +69,10 @@ def test_unknown_token_is_404(client, publish):
 
 def test_duplicate_delivery_starts_one_run(client, publish):
     _, agent_id, path, secret = _setup(client, publish)
-    first = _post(client, path, secret, headers={"Idempotency-Key": "evt_1"})
-    again = _post(client, path, secret, headers={"Idempotency-Key": "evt_1"})
-    body = b'{"n": 1}'
     ts = str(int(time.time()))
+    first = _post(client, path, secret, ts=ts, headers={"Idempotency-Key": "evt_1"})
+    again = _post(client, path, secret, ts=ts, headers={"Idempotency-Key": "evt_1"})
+    body = b'{"n": 1}'
     replay = [_post(client, path, secret, body=body, ts=ts) for _ in range(2)]
     assert first.json() == again.json()
     assert replay[0].json() == replay[1].json() != first.json()
