@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from agent_platform.db import session_scope
-from agent_platform.launcher import BIN
+from agent_platform.launcher.roles import BIN
 from agent_platform.models import Credential
 from agent_platform.services.credentials import store as credentials
 from agent_platform.services.credentials.http_access import resolve_for_http
