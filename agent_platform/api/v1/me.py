@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, OrgOut, OrgSummaryOut, Out, UserOut
+from agent_platform.api.v1.schemas import Body, Bool, OrgOut, OrgSummaryOut, Out, UserOut
 from agent_platform.services.accounts import orgs
 from agent_platform.services.approvals import notifications
 from agent_platform.services.permissions import Principal
@@ -50,13 +50,13 @@ def get_me(principal: Principal = Depends(deps.principal), session: Session = de
 class NotificationPreferencesOut(Out):
     """The caller's notifications in the current organization (people only, not API keys)."""
 
-    approval_email: bool
+    approval_email: Bool
 
 
 class NotificationPreferencesIn(Body):
     """``approval_email: false`` stops approval emails (the in-app inbox stays)."""
 
-    approval_email: bool
+    approval_email: Bool
 
 
 Auth = Depends(deps.principal)

@@ -17,7 +17,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from agent_platform.api import deps
-from agent_platform.api.v1.schemas import Body, Out
+from agent_platform.api.v1.schemas import Body, Bool, Int, Out
 from agent_platform.models.widgets import AgentWidget
 from agent_platform.services.delivery import widgets
 from agent_platform.services.permissions import Principal
@@ -41,13 +41,13 @@ class ThemeIn(Body):
 class WidgetIn(Body):
     """New settings; omitted fields keep their current value."""
 
-    enabled: bool | None = None
+    enabled: Bool | None = None
     allowed_origins: list[Annotated[str, Field(max_length=300)]] | None = Field(
         default=None, max_length=50, description="Origins like https://www.example.com"
     )
     greeting: str | None = Field(default=None, max_length=300)
     theme: ThemeIn | None = None
-    history_window: int | None = Field(default=None, ge=0, le=50, description="Memory, messages")
+    history_window: Int | None = Field(default=None, ge=0, le=50, description="Memory, messages")
 
 
 class ThemeOut(Out):
