@@ -73,11 +73,14 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path):
 def test_session_cookies_are_secure_when_the_site_is_https(
     client, tenant, settings_env, base_url: str, secure: bool
 ):
-    from agent_platform.services.accounts import auth
+    from agent_platform.services.accounts import login_codes
+    from agent_platform.settings import get_settings
 
     settings_env(BASE_URL=base_url)
     token = tenant["Authorization"].removeprefix("Bearer ")
-    code = auth.issue_login_code(token)
+    nonce = "a-browser-login-nonce"  # the browser that logged in holds this cookie
+    code = login_codes.issue_login_code(token, browser_nonce=nonce)
+    client.cookies.set(get_settings().security.login_nonce_cookie, nonce)
     resp = client.get("/api/v1/auth/web/session", params={"code": code}, follow_redirects=False)
     assert resp.status_code == 303
     cookie = resp.headers["set-cookie"].lower()

@@ -1,39 +1,38 @@
 """Logs: a failing SQL statement is logged without its parameters (emails, password hashes).
 
-An outsider can make a statement fail (here a NUL byte, which PostgreSQL text refuses, in a
-sign-up's name). The 500 is logged with the exception; SQLAlchemy puts the bound parameters
-into that exception's text unless the engine hides them, and logs are read by more people
-than the users table is.
+The API's input guard now refuses a NUL byte with a 422 before any route runs, so an outsider
+can no longer make this statement fail through sign-up; the engine setting is still the last
+wall for any statement that does fail (a worker writing LLM output, a UI handler). SQLAlchemy
+puts the bound parameters into the exception's text unless the engine hides them, and logs are
+read by more people than the users table is.
 """
 
 from __future__ import annotations
 
-import logging
-
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from agent_platform.db import session_scope
 from tests.security.conftest import PASSWORD, V1
 
 
-@pytest.fixture
-def lenient_client(db: None):
-    """A client that answers 500s instead of raising the server's exception in the test."""
-    from fastapi.testclient import TestClient
-
-    from agent_platform.api.app import create_api
-
-    with TestClient(create_api(), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-def test_a_failing_statement_is_logged_without_its_parameters(lenient_client, caplog):
+def test_the_api_refuses_the_nul_byte_before_any_statement(client):
     email = "nul-byte-victim@example.com"
-    with caplog.at_level(logging.ERROR):
-        response = lenient_client.post(
-            f"{V1}/auth/signup", json={"email": email, "password": PASSWORD, "name": "Eve\x00"}
+    response = client.post(
+        f"{V1}/auth/signup", json={"email": email, "password": PASSWORD, "name": "Eve\x00"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"]
+
+
+def test_a_failing_statement_does_not_carry_its_parameters(db):
+    email, secret = "nul-byte-victim@example.com", "argon2id$v=19$not-for-logs"
+    with pytest.raises(DBAPIError) as failure, session_scope() as session:
+        session.execute(
+            text("SELECT :email || :secret || :name"),
+            {"email": email, "secret": secret, "name": "Eve\x00"},
         )
-    assert response.status_code == 500
-    assert email not in response.text
-    logged = caplog.text  # every record, with its formatted exception
-    assert "INSERT INTO users" in logged  # the failure itself is logged
-    assert email not in logged and "argon2" not in logged and "Eve" not in logged
+    message = str(failure.value)
+    assert "SELECT" in message  # the statement itself is reported
+    assert email not in message and secret not in message and "Eve" not in message
