@@ -25,8 +25,8 @@ from agent_platform.services.permissions import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
 Auth = Depends(deps.principal)
-#: ``pending``, ``decided`` (approved, rejected or timed out), one status, or empty for all.
-ApprovalFilter = Literal["", "pending", "decided", "approved", "rejected", "timeout"]
+#: ``pending``, ``decided`` (approved, rejected, timed out or cancelled), one status, or empty.
+ApprovalFilter = Literal["", "pending", "decided", "approved", "rejected", "timeout", "cancelled"]
 Db = deps.Db
 
 
