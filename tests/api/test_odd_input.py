@@ -162,4 +162,5 @@ def test_approval_status_filters_are_an_enum_in_the_schema(client, owner):
         "approved",
         "rejected",
         "timeout",
+        "cancelled",
     }
